@@ -1,0 +1,160 @@
+"""The `lumen` command: parses arguments, calls the driver, maps outcomes to exit codes
+(0 success, 1 runtime error, 2 check or usage error). Nothing else lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+
+EXIT_OK, EXIT_RUNTIME, EXIT_CHECK = 0, 1, 2
+
+DESCRIPTION = """\
+Lumen: a statically checked language for concurrent, bounded, reproducible
+AI-agent workflows.
+
+commands:
+  lumen run FILE       check FILE, then run its `main` cell (or --cell NAME)
+  lumen check FILE     check FILE and report every error, without running it
+"""
+
+EPILOG = """\
+examples:
+  lumen run examples/hello.lm
+  lumen run examples/showcase.lm.md --cell summarize --arg topic="tide pools"
+  lumen check program.lm
+
+exit codes: 0 success, 1 runtime error, 2 check error.
+Docs: docs/ in the project (language guide, orchestration, tools)."""
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="lumen", description=DESCRIPTION, epilog=EPILOG,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--version", action="version", version=f"lumen {__version__}")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="check and run a program",
+                              description="Check FILE, then run its `main` cell, the cell "
+                                          "given with --cell, or its top-level statements. "
+                                          "A non-null result is printed.")
+    run.add_argument("file", metavar="FILE", help="a .lm or .lm.md file")
+    run.add_argument("--cell", metavar="NAME",
+                     help="the cell to run (an orchestration name runs its `run` cell)")
+    run.add_argument("--arg", metavar="NAME=VALUE", action="append", default=[],
+                     help="an argument for the cell; VALUE is parsed as JSON when it can be, "
+                          "else taken as a string (repeatable)")
+    run.add_argument("--debug", action="store_true",
+                     help="also show the Python traceback of a runtime error")
+
+    check = commands.add_parser("check", help="check a program without running it",
+                                description="Report every syntax and check error of FILE.")
+    check.add_argument("file", metavar="FILE", help="a .lm or .lm.md file")
+    check.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return top
+
+
+def parse_args(pairs: list[str]) -> dict:
+    args = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise SystemExit(_usage_error(f"--arg expects NAME=VALUE, got {pair!r}"))
+        try:
+            args[name] = json.loads(raw)
+        except ValueError:
+            args[name] = raw
+    return args
+
+
+def _usage_error(message: str) -> int:
+    sys.stderr.write(f"lumen: error: {message}\n")
+    return EXIT_CHECK
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parser().parse_args(argv)
+    if options.command is None:
+        parser().print_help()
+        return EXIT_OK
+    try:
+        if options.command == "check":
+            return command_check(options)
+        return command_run(options)
+    except KeyboardInterrupt:
+        sys.stderr.write("lumen: interrupted\n")
+        return 130
+
+
+def _read_build(options, check_only: bool):
+    from .diagnostics import render_all
+    from .driver import build
+
+    try:
+        result = build(options.file, check_only=check_only)
+    except FileNotFoundError:
+        return None, _usage_error(f"cannot read {options.file}: no such file")
+    except IsADirectoryError:
+        return None, _usage_error(f"cannot read {options.file}: it is a directory")
+    except UnicodeDecodeError:
+        return None, _usage_error(f"cannot read {options.file}: it is not UTF-8 text")
+    except Exception as exc:  # a bug in Lumen itself
+        return None, _internal_error(exc, options)
+    if result.diagnostics:
+        sys.stderr.write(render_all(result.diagnostics, sys.stderr) + "\n")
+    if not result.ok:
+        return None, EXIT_CHECK
+    return result, None
+
+
+def command_check(options) -> int:
+    result, code = _read_build(options, check_only=True)
+    if result is None:
+        return code
+    if not any(not d.is_error for d in result.diagnostics):
+        sys.stderr.write(f"{options.file}: no errors found\n")
+    return EXIT_OK
+
+
+def command_run(options) -> int:
+    args = parse_args(options.arg)
+    result, code = _read_build(options, check_only=False)
+    if result is None:
+        return code
+    try:
+        value = result.program.run(options.cell, **args)
+    except Exception as exc:
+        return _runtime_error(exc, options)
+    if value is not None:
+        from .runtime.display import to_string
+        sys.stdout.write(to_string(value) + "\n")
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+def _runtime_error(exc: BaseException, options) -> int:
+    from .runtime.errors import render_runtime_error, translate
+
+    error = translate(exc)
+    sys.stdout.flush()
+    sys.stderr.write(render_runtime_error(error, sys.stderr) + "\n")
+    if options.debug:
+        import traceback
+        traceback.print_exception(exc, file=sys.stderr)
+    return EXIT_RUNTIME
+
+
+def _internal_error(exc: BaseException, options) -> int:
+    sys.stderr.write(f"lumen: internal error: {type(exc).__name__}: {exc}\n"
+                     "This is a bug in Lumen, not in your program. Please report it with "
+                     "the output of the same command with --debug.\n")
+    if getattr(options, "debug", False):
+        import traceback
+        traceback.print_exception(exc, file=sys.stderr)
+    return EXIT_RUNTIME
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,135 @@
+"""Compiling the orchestration forms, `spawn` and `await` (a mixin of the compiler).
+
+Each branch becomes an `async def` closure (a thunk) and the form becomes one awaited
+call into `lumen.runtime.orchestration`, which owns the concurrency: the compiler only
+decides what is a branch and where names are bound afterwards.
+"""
+
+from __future__ import annotations
+
+import ast as py
+
+from ..check import types as T
+from ..syntax import ast as A
+from . import emit as E
+
+_FORMS = {"parallel": "_L_parallel", "race": "_L_race", "vote": "_L_vote",
+          "select": "_L_select"}
+
+
+class OrchestrationCompiler:
+    def thunk(self, node, hint: str = "br") -> str:
+        """Emit an async def that evaluates the expression `node` (a checked branch)."""
+        info = self.a.functions[node]
+        fname = self.temp(hint)
+        value = node.expr if isinstance(node, (A.Branch, A.Timeout)) else node
+        fn = self.function(info, fname, [], (), value.span, value_node=value)
+        self.emit(fn, node.span)
+        return fname
+
+    def lines(self, branches) -> py.expr:
+        return py.Tuple(elts=[E.const(b.span.line) for b in branches], ctx=E.LOAD)
+
+    # ------------------------------------------------------------------ forms
+
+    def ex_parallel_for(self, node: A.ParallelFor) -> py.expr:
+        info = self.a.functions[node]
+        iterable = self.iteration(node.iterable)
+        limit = self.expr(node.limit) if node.limit is not None else E.const(None)
+        fname = self.temp("br")
+        prologue: list = []
+        if isinstance(node.target, A.BindPat) and node.target in self.a.bindings:
+            param = self.a.bindings[node.target].py_name
+        else:
+            param = self.temp("item")
+            with self.into(prologue):
+                self.destructure(node.target, E.name(param), node.target.span)
+        fn = self.function(info, fname, [(param, None, None)], node.body, node.span,
+                           prologue=prologue)
+        self.emit(fn, node.span)
+        call = E.call("_L_parallel_for", [iterable, E.name(fname)],
+                      [E.kw("limit", limit), E.kw("line", E.const(node.span.line))])
+        return py.Await(value=call)
+
+    def ex_orchestration(self, node: A.OrchestrationBlock) -> py.expr:
+        names = [self.thunk(branch) for branch in node.branches]
+        thunks = py.List(elts=[E.name(n) for n in names], ctx=E.LOAD)
+        keywords = [E.kw("lines", self.lines(node.branches))]
+        if node.kind == "parallel" and node.limit is not None:
+            keywords.append(E.kw("limit", self.expr(node.limit)))
+        call = py.Await(value=E.call(_FORMS[node.kind], [thunks], keywords))
+        result = self.temp()
+        self.emit(E.assign(result, call), node.span)
+        if node.kind == "select":
+            return self.bind_select(node, result)
+        if node.kind == "parallel":
+            for i, branch in enumerate(node.branches):
+                binding = self.a.bindings.get(branch)
+                if binding is not None:
+                    item = py.Subscript(value=E.name(result), slice=E.const(i), ctx=E.LOAD)
+                    self.emit(E.assign(binding.py_name, item), branch.span)
+        return E.name(result)
+
+    def bind_select(self, node: A.OrchestrationBlock, result: str) -> py.expr:
+        """`select` returns (winner index, value): the winner's name gets the value, every
+        other name `null`."""
+        index = py.Subscript(value=E.name(result), slice=E.const(0), ctx=E.LOAD)
+        value = py.Subscript(value=E.name(result), slice=E.const(1), ctx=E.LOAD)
+        for i, branch in enumerate(node.branches):
+            binding = self.a.bindings.get(branch)
+            if binding is not None:
+                won = py.Compare(left=index, ops=[py.Eq()], comparators=[E.const(i)])
+                bound = py.IfExp(test=won, body=value, orelse=E.const(None))
+                self.emit(E.assign(binding.py_name, bound), branch.span)
+        return value
+
+    def ex_timeout(self, node: A.Timeout) -> py.expr:
+        ms = self.expr(node.ms)
+        fname = self.thunk(node)
+        call = E.call("_L_timeout", [ms, E.name(fname)], [E.kw("line", E.const(node.span.line))])
+        return py.Await(value=call)
+
+    # -------------------------------------------------------- spawn and await
+
+    def owner(self) -> py.expr:
+        state = self.state
+        while state is not None:
+            if state.has_owner:
+                return E.name("_L_owner")
+            state = state.parent
+        return E.call("_L_root_owner", [])
+
+    def ex_spawn(self, node: A.Spawn) -> py.expr:
+        first = node.args[0]
+        line = E.kw("line", E.const(node.span.line))
+        if len(node.args) > 1:
+            values = self.exprs_in_order(list(node.args))
+            work = E.call("_L_partial", values)
+            return E.call("_L_spawn", [work, self.owner()], [line])
+        if isinstance(first, A.ListLit):
+            futures = []
+            for item in first.items:
+                fname = self.thunk(item, "sp")
+                futures.append(E.call("_L_spawn", [E.name(fname), self.owner()],
+                                      [E.kw("line", E.const(item.span.line))]))
+            return py.List(elts=futures, ctx=E.LOAD)
+        if isinstance(first, A.Lambda):
+            return E.call("_L_spawn", [self.expr(first), self.owner()], [line])
+        fname = self.thunk(first, "sp")
+        return E.call("_L_spawn", [E.name(fname), self.owner()], [line])
+
+    def ex_await(self, node: A.Await) -> py.expr:
+        value = self.expr(node.expr)
+        vtype = self.a.type_of(node.expr)
+        if isinstance(vtype, T.Generic) and vtype.name == "Future":
+            return py.Await(value=value)
+        return py.Await(value=E.call("_L_await", [value]))
+
+    def owner_wrapper(self, body: list, span) -> list:
+        """A cell that spawns owns its futures: when it returns, the never-awaited ones are
+        cancelled (those in its return value are handed on)."""
+        start = [E.assign("_L_owner", E.call("_L_Owner", [])), E.assign("_L_ret", E.const(None))]
+        close = py.Expr(value=py.Await(value=E.call(E.attr("_L_owner", "close"),
+                                                    [E.name("_L_ret")])))
+        guarded = py.Try(body=body, handlers=[], orelse=[], finalbody=[close])
+        return [self.loc.place(s, span) for s in start + [guarded]]

@@ -1,0 +1,440 @@
+"""The orchestration forms (LANGUAGE.md section 7), each a policy over one `Scope`.
+
+| form           | a success                    | a failure              | value            |
+|----------------|------------------------------|------------------------|------------------|
+| `parallel_for` | store it in input order      | stop; raise it         | list             |
+| `parallel`     | store it in source order     | stop; raise it         | tuple            |
+| `race`         | first one wins; stop         | abstain                | winner's value   |
+| `select`       | first one wins; stop         | abstain                | (index, value)   |
+| `vote`         | tally; stop at a quorum      | abstain                | plurality value  |
+| `timeout`      | its value                    | raise it               | value or None    |
+
+A branch is a zero-argument callable (the compiler passes `async def` closures); it may
+also return a plain value, which finishes the branch at once without a task. Branches
+start in source order (`Form.fill`), eagerly (see scope.py). When a form returns or
+raises, every branch task it started has finished: `Scope.join` guarantees it, also
+when the task running the form is cancelled (the branches are cancelled and awaited,
+then CancelledError propagates).
+
+A branch's LumenError is re-raised as the very same object (its traceback keeps the
+frames inside the branch) with `branch_line` set; other exceptions propagate unchanged,
+for the caller to translate. A branch that ends with a CancelledError nobody asked for
+fails with kind "Cancelled".
+"""
+
+from __future__ import annotations
+
+import math
+from asyncio import CancelledError
+from asyncio import sleep as _asyncio_sleep
+from asyncio.events import _get_running_loop
+from types import CoroutineType
+
+from . import events
+from .errors import LumenError, translate
+from .futures import Future
+from .scope import Scope
+
+
+def _loop():
+    loop = _get_running_loop()
+    if loop is None:
+        raise RuntimeError("orchestration forms need a running event loop")
+    return loop
+
+
+def _is_awaitable(value) -> bool:
+    cls = type(value)
+    # A Future is a VALUE here (`parallel for x in xs: spawn(f(x))` returns futures).
+    return cls is CoroutineType or (cls is not Future and hasattr(cls, "__await__"))
+
+
+def _tag(exc: BaseException, line) -> BaseException:
+    if line and isinstance(exc, LumenError) and getattr(exc, "branch_line", None) is None:
+        exc.branch_line = line
+    return exc
+
+
+def _cancelled_failure(exc: CancelledError) -> LumenError:
+    # A branch that cancelled itself (not the form): an ordinary failure.
+    return translate(exc)
+
+
+class Form(Scope):
+    """A scope that feeds itself: branch i is `body(items[i])`, or `items[i]()` when
+    `body` is None, started in index order while fewer than `limit` run."""
+
+    __slots__ = ("items", "body", "size", "next", "limit", "lines", "line", "_filling")
+
+    def __init__(self, loop, items, body, lines, line, limit=None):
+        size = len(items)
+        super().__init__(loop, size)
+        self.items = items
+        self.body = body
+        self.size = size
+        self.next = 0  # index of the next branch to start
+        self.limit = size if limit is None else limit
+        self.lines = lines
+        self.line = line
+        self._filling = False
+
+    def branch_line(self, index: int):
+        lines = self.lines
+        return lines[index] if lines is not None and index < len(lines) else self.line
+
+    def fill(self) -> None:
+        """Start branches in order while there is room and the form goes on."""
+        if self._filling:  # re-entered from a branch that finished eagerly: the outer
+            return  # loop below goes on with the next index
+        self._filling = True
+        try:
+            items, body, size = self.items, self.body, self.size
+            while self.next < size and not self.stopped and self.running < self.limit:
+                index = self.next
+                self.next = index + 1
+                try:
+                    result = items[index]() if body is None else body(items[index])
+                except (Exception, CancelledError) as exc:
+                    self.failed(index, exc)
+                    continue
+                if type(result) is CoroutineType or _is_awaitable(result):
+                    self.start(index, result)
+                else:
+                    self.succeeded(index, result)
+        finally:
+            self._filling = False
+
+    def never_started(self) -> range:
+        return range(self.next, self.size)
+
+
+async def _run(form: Form, kind: str) -> None:
+    """Start the form's branches and wait for all of them; trace it if asked."""
+    listener = events.listener
+    if listener is None:
+        try:
+            form.fill()
+        except BaseException:
+            form.stop()
+            await form.join()
+            raise
+        if form.running:
+            await form.join()
+        return
+    start = form.loop.time()
+    events.emit("form_start", form=kind, line=form.line, branches=form.size)
+    outcome = "error"
+    try:
+        try:
+            form.fill()
+        except BaseException:
+            form.stop()
+            await form.join()
+            raise
+        if form.running:
+            await form.join()
+        outcome = "ok" if form.outcome_ok() else "error"
+    except CancelledError:
+        outcome = "cancelled"
+        raise
+    finally:
+        events.emit("form_end", form=kind, line=form.line, branches=form.size,
+                    outcome=outcome, winner=form.winner_index(),
+                    cancelled=sorted({*form.cancelled, *form.never_started()}),
+                    elapsed_ms=(form.loop.time() - start) * 1000.0)
+
+
+# ------------------------------------------------------------------------- parallel
+
+
+class _Gather(Form):
+    __slots__ = ("results", "error")
+
+    def __init__(self, loop, items, body, lines, line, limit=None):
+        super().__init__(loop, items, body, lines, line, limit)
+        self.results = [None] * self.size
+        self.error = None
+
+    def succeeded(self, index, value):
+        self.results[index] = value
+        if self.next < self.size:
+            self.fill()
+
+    def failed(self, index, exc):
+        if isinstance(exc, CancelledError):
+            if self.stopped:
+                return  # we cancelled it
+            exc = _cancelled_failure(exc)
+        if self.error is None:  # the first failure in completion order wins
+            self.error = _tag(exc, self.branch_line(index))
+            self.stop()
+
+    def outcome_ok(self):
+        return self.error is None
+
+    def winner_index(self):
+        return None
+
+
+def _check_limit(limit):
+    if type(limit) is not int or limit < 1:
+        raise LumenError("TypeError", f"parallel limit must be an Int of at least 1, "
+                                      f"got {limit!r}")
+    return limit
+
+
+async def parallel_for(items, body, *, limit=None, line=0) -> list:
+    """`await parallel(limit: n) for x in items BODY end`: the body values in input order."""
+    if type(items) is not list and type(items) is not tuple:
+        items = list(items)  # a range, a map's keys, a String's characters, a set...
+    if limit is not None:
+        _check_limit(limit)
+    form = _Gather(_loop(), items, body, None, line, limit)
+    await _run(form, "parallel_for")
+    if form.error is not None:
+        raise form.error
+    return form.results
+
+
+async def parallel(branches, *, lines=None, line=None) -> tuple:
+    """Block `parallel`: a tuple of all branch values in source order."""
+    form = _Gather(_loop(), branches, None, lines, _form_line(line, lines))
+    await _run(form, "parallel")
+    if form.error is not None:
+        raise form.error
+    return tuple(form.results)
+
+
+def _form_line(line, lines):
+    if line is not None:
+        return line
+    return lines[0] if lines else 0
+
+
+# ----------------------------------------------------------------------- race/select
+
+
+class _First(Form):
+    """The first success wins and stops the rest; failures abstain."""
+
+    __slots__ = ("winner", "value", "errors")
+
+    def __init__(self, loop, branches, lines, line):
+        super().__init__(loop, branches, None, lines, line)
+        self.winner = None
+        self.value = None
+        self.errors = [None] * self.size
+
+    def succeeded(self, index, value):
+        if self.winner is None and not self.stopped:
+            self.winner = index
+            self.value = value
+            self.stop()
+
+    def failed(self, index, exc):
+        if isinstance(exc, CancelledError):
+            if self.stopped:
+                return
+            exc = _cancelled_failure(exc)
+        self.errors[index] = _tag(exc, self.branch_line(index))
+
+    def outcome_ok(self):
+        return self.winner is not None
+
+    def winner_index(self):
+        return self.winner
+
+    def all_failed(self, what: str) -> LumenError:
+        errors = [translate(e) for e in self.errors if e is not None]
+        parts = "; ".join(f"line {self.branch_line(i)}: {translate(e).kind}: "
+                          f"{translate(e).message}"
+                          for i, e in enumerate(self.errors) if e is not None)
+        message = f"all {self.size} {what} failed"
+        if parts:
+            message += ": " + parts
+        return LumenError("RaceFailed", message, details=errors)
+
+
+async def race(branches, *, lines=None, line=None):
+    """The value of the first branch to succeed; RaceFailed if every branch fails."""
+    form = _First(_loop(), branches, lines, _form_line(line, lines))
+    await _run(form, "race")
+    if form.winner is None:
+        raise form.all_failed("branches")
+    return form.value
+
+
+async def select(branches, *, lines=None, line=None) -> tuple:
+    """Like race; returns (winner index, winner value)."""
+    form = _First(_loop(), branches, lines, _form_line(line, lines))
+    await _run(form, "select")
+    if form.winner is None:
+        raise form.all_failed("select branches")
+    return (form.winner, form.value)
+
+
+# ------------------------------------------------------------------------------ vote
+
+
+class _Vote(Form):
+    """Plurality by `==`; ties go to the value whose first branch comes first.
+
+    `tallies` holds [value, votes, first branch index] per distinct value, in order of
+    first arrival (values may be unhashable: no dict). A value is decided as soon as no
+    other value — seen or not yet seen — could still beat or tie-break it with the votes
+    still to come (see `_decided`)."""
+
+    __slots__ = ("tallies", "errors", "open", "decided")
+
+    def __init__(self, loop, branches, lines, line):
+        super().__init__(loop, branches, None, lines, line)
+        self.tallies = []
+        self.errors = [None] * self.size
+        self.open = [True] * self.size  # True while branch i's vote may still come
+        self.decided = None  # the winning tally
+
+    def succeeded(self, index, value):
+        if self.stopped:
+            return
+        self.open[index] = False
+        for tally in self.tallies:
+            if tally[0] == value:
+                tally[1] += 1
+                if index < tally[2]:
+                    tally[2] = index
+                break
+        else:
+            self.tallies.append([value, 1, index])
+        self._check()
+
+    def failed(self, index, exc):
+        if isinstance(exc, CancelledError):
+            if self.stopped:
+                return
+            exc = _cancelled_failure(exc)
+        self.open[index] = False
+        self.errors[index] = _tag(exc, self.branch_line(index))
+        self._check()
+
+    def _check(self):
+        winner = self._decided()
+        if winner is not None:
+            self.decided = winner
+            self.stop()
+
+    def _decided(self):
+        tallies = self.tallies
+        if not tallies:
+            return None
+        # The current leader: most votes, then earliest first branch.
+        leader = min(tallies, key=lambda t: (-t[1], t[2]))
+        remaining = self.open.count(True)
+        if remaining == 0:
+            return leader
+        first_open = self.open.index(True)
+        votes, first = leader[1], leader[2]
+        # Worst case for the leader against each rival (and against a value nobody has
+        # voted for yet: 0 votes, first branch = the earliest open one): every remaining
+        # vote goes to that rival, whose first branch then becomes min(its own, the
+        # earliest open one). The leader is safe if each rival ends below it, or level
+        # with it but later in source order. (Remaining votes split any other way only
+        # widen the leader's margin.)
+        for rival in tallies:
+            if rival is leader:
+                continue
+            if not _beaten(votes, first, rival[1] + remaining, min(rival[2], first_open)):
+                return None
+        if not _beaten(votes, first, remaining, first_open):
+            return None
+        return leader
+
+    def outcome_ok(self):
+        return self.decided is not None
+
+    def winner_index(self):
+        return self.decided[2] if self.decided is not None else None
+
+
+def _beaten(votes, first, rival_votes, rival_first) -> bool:
+    return rival_votes < votes or (rival_votes == votes and first < rival_first)
+
+
+async def vote(branches, *, lines=None, line=None):
+    """The value most branches produced (see `_Vote`); VoteFailed if all fail."""
+    form = _Vote(_loop(), branches, lines, _form_line(line, lines))
+    await _run(form, "vote")
+    if form.decided is None:
+        parts = "; ".join(f"line {form.branch_line(i)}: {translate(e).kind}: "
+                          f"{translate(e).message}"
+                          for i, e in enumerate(form.errors) if e is not None)
+        message = f"all {form.size} branches failed" + (": " + parts if parts else "")
+        raise LumenError("VoteFailed", message,
+                         details=[translate(e) for e in form.errors if e is not None])
+    return form.decided[0]
+
+
+# --------------------------------------------------------------------- timeout, sleep
+
+
+class _Deadline(Form):
+    """One branch, cancelled by a timer if it has not finished by the deadline."""
+
+    __slots__ = ("value", "error", "expired")
+
+    def __init__(self, loop, thunk, line):
+        super().__init__(loop, (thunk,), None, None, line)
+        self.value = None
+        self.error = None
+        self.expired = False
+
+    def expire(self):
+        if self.running:
+            self.expired = True
+            self.stop()
+
+    def succeeded(self, index, value):
+        self.value = value
+
+    def failed(self, index, exc):
+        if isinstance(exc, CancelledError):
+            if self.stopped:
+                return  # the deadline passed (or the form itself was cancelled)
+            exc = _cancelled_failure(exc)
+        self.error = _tag(exc, self.line)
+
+    def outcome_ok(self):
+        return self.error is None
+
+    def winner_index(self):
+        return None if self.expired else 0
+
+
+def _seconds(ms, what: str) -> float:
+    if (type(ms) is not int and type(ms) is not float) or not ms >= 0:
+        raise LumenError("TypeError", f"{what} expects a non-negative number of "
+                                      f"milliseconds, got {ms!r}")
+    seconds = ms / 1000
+    if not math.isfinite(seconds):
+        raise LumenError("TypeError", f"{what} expects a finite number of milliseconds")
+    return seconds
+
+
+async def timeout(ms, thunk, *, line=0):
+    """`timeout(ms, expr)`: expr's value, or None if `ms` pass first (expr is then
+    cancelled, and its cancellation awaited). Errors inside propagate."""
+    delay = _seconds(ms, "timeout")
+    loop = _loop()
+    form = _Deadline(loop, thunk, line)
+    handle = loop.call_later(delay, form.expire)
+    try:
+        await _run(form, "timeout")
+    finally:
+        handle.cancel()
+    if form.error is not None:
+        raise form.error
+    return None if form.expired else form.value
+
+
+async def sleep(ms) -> None:
+    """Lumen's `sleep(ms)`: wait, then return null."""
+    await _asyncio_sleep(_seconds(ms, "sleep"))

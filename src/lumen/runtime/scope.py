@@ -1,0 +1,157 @@
+"""The task scope: the one concurrency primitive every orchestration form is built on.
+
+A `Scope` owns the tasks of one form's branches (trio's nursery, asyncio's TaskGroup):
+
+* `start(i, awaitable)` runs branch `i` as a task of its own;
+* `stop()` cancels every branch still running and lets nothing more start;
+* `join()` waits until every task the scope started has finished. If the task running
+  the form is cancelled meanwhile, `join` stops the scope, still waits for the branches
+  to finish, then re-raises the CancelledError. Nothing the scope started outlives it.
+
+A form is a subclass that decides what each outcome means, in `succeeded(i, value)` and
+`failed(i, exc)`: collect values (parallel), stop at the first success (race, select,
+timeout), stop at a quorum (vote).
+
+Two properties the forms rely on:
+
+1. Outcomes are reported from INSIDE the branch's task, in the step in which the branch
+   finishes (see `_branch`), not from a done-callback one loop iteration later. So when
+   a select's winner stops the scope, a losing `receive()` that was woken in the same
+   iteration has not resumed yet: it is cancelled before taking its message, and the
+   message stays in the channel.
+2. Branches start eagerly (as `asyncio.eager_task_factory` does in Python 3.12): a
+   branch's first step runs at once, inside `start`, with the new task as the current
+   task. A branch that never suspends finishes before `start` returns and costs no
+   loop iteration. Eager stepping needs the standard loop's ready queue; on any other
+   loop branches start on the next iteration instead, with the same semantics.
+
+Invariants (state that `join`'s correctness depends on):
+* `tasks[i]` is branch i's task from `start` until the branch has reported, else None;
+* `running` == the number of non-None entries in `tasks`;
+* `stopped` is set once; after it, a branch that ends with CancelledError was cancelled
+  by the scope (a CancelledError before it is the branch's own failure).
+"""
+
+from __future__ import annotations
+
+from asyncio import CancelledError, Task
+from asyncio.tasks import _current_tasks, _enter_task, _leave_task
+from collections import deque
+from functools import partial
+
+BRANCH_TASK_NAME = "lumen-branch"  # a constant name: no "Task-N" string per branch
+
+
+async def _branch(scope: "Scope", index: int, awaitable):
+    # The whole body of a branch task. It reports exactly once, and is entered in the
+    # task's first step (eager start), so even a branch cancelled early reports.
+    try:
+        value = await awaitable
+    except (Exception, CancelledError) as exc:
+        scope._finish(index, None, exc)
+    except BaseException as exc:  # KeyboardInterrupt, SystemExit: account, then go on up
+        scope._finish(index, None, exc)
+        raise
+    else:
+        scope._finish(index, value, None)
+
+
+def _step_now(loop, ready: deque, task: Task) -> bool:
+    """Run `task`'s first step now, as the current task; False if it could not be done."""
+    handle = ready.pop()  # Task() has just appended its first step to the ready queue
+    if getattr(handle._callback, "__self__", None) is not task:
+        ready.append(handle)  # someone else's callback (another thread?): start lazily
+        return False
+    current = _current_tasks.get(loop)
+    if current is not None:
+        _leave_task(loop, current)
+    try:
+        handle._context.run(handle._callback)
+    finally:
+        if current is not None:
+            _enter_task(loop, current)
+    return True
+
+
+class Scope:
+    __slots__ = ("loop", "tasks", "running", "stopped", "cancelled", "_waiter", "_ready")
+
+    def __init__(self, loop, size: int):
+        self.loop = loop
+        self.tasks: list[Task | None] = [None] * size
+        self.running = 0
+        self.stopped = False
+        self.cancelled: list[int] = []  # indices of the branches `stop` cancelled
+        self._waiter = None  # the future `join` sleeps on while branches run
+        ready = getattr(loop, "_ready", None)
+        self._ready = ready if type(ready) is deque else None
+
+    # ------------------------------------------------------------------ policy hooks
+
+    def succeeded(self, index: int, value) -> None:
+        """Branch `index` produced `value` (overridden by the forms)."""
+
+    def failed(self, index: int, exc: BaseException) -> None:
+        """Branch `index` raised `exc` (overridden by the forms)."""
+
+    # ---------------------------------------------------------------------- the scope
+
+    def start(self, index: int, awaitable) -> None:
+        """Run `awaitable` as branch `index`; it reports through the policy hooks."""
+        task = Task(_branch(self, index, awaitable), loop=self.loop, name=BRANCH_TASK_NAME)
+        self.tasks[index] = task
+        self.running += 1
+        ready = self._ready
+        if ready is None or not _step_now(self.loop, ready, task):
+            # Not stepped yet: if it is cancelled before its first step, `_branch` never
+            # runs and cannot report, so a done-callback accounts for it.
+            task.add_done_callback(partial(self._lazy_done, index))
+
+    def stop(self) -> None:
+        """Cancel every running branch and start no more. Idempotent."""
+        if self.stopped:
+            return
+        self.stopped = True
+        cancelled = self.cancelled
+        for index, task in enumerate(self.tasks):
+            if task is not None:
+                task.cancel()
+                cancelled.append(index)
+
+    async def join(self) -> None:
+        """Wait until every started branch has finished (see the module docstring)."""
+        interrupted = None
+        while self.running:
+            waiter = self._waiter = self.loop.create_future()
+            try:
+                await waiter
+            except CancelledError as exc:
+                # The task running the form is being cancelled: so are the branches, and
+                # we keep waiting for them; the CancelledError propagates afterwards.
+                if interrupted is None:
+                    interrupted = exc
+                self.stop()
+        self._waiter = None
+        if interrupted is not None:
+            raise interrupted
+
+    # -------------------------------------------------------------------- internals
+
+    def _finish(self, index: int, value, exc) -> None:
+        # Called in branch `index`'s own task as it ends (or by `_lazy_done`).
+        self.tasks[index] = None
+        self.running -= 1
+        try:
+            if exc is None:
+                self.succeeded(index, value)
+            else:
+                self.failed(index, exc)
+        finally:
+            if not self.running:
+                waiter = self._waiter
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
+
+    def _lazy_done(self, index: int, task: Task) -> None:
+        if self.tasks[index] is task:  # cancelled before its first step: never reported
+            self._finish(index, None, CancelledError())
