@@ -49,6 +49,27 @@ class Diagnostic:
         return f"{self.location}: {self.severity}[{self.code}]: {self.message}"
 
 
+# The hint a diagnostic shows when the phase that found it gave none.
+DEFAULT_HINTS = {
+    "E001": "check the characters around the caret",
+    "E002": "check the syntax around the caret; docs/language.md shows every form",
+    "E201": "each name can be declared once per scope",
+    "E204": "check the spelling of the field",
+    "E240": "check the number of arguments against the signature",
+    "E246": "docs/builtins.md lists the methods of each type",
+    "E301": "check the type's arguments",
+    "E310": "the types must match; convert with `to_int`, `to_float` or `to_string`",
+    "E311": "change the declared return type, or the value returned",
+    "E313": "iterate a list, map, set, string or range",
+    "E314": "the operator does not apply to these types",
+    "E315": "compare values of the same type",
+    "E320": "this arm can never be taken: check the pattern against the value's type",
+    "E321": "a variant pattern has one sub-pattern per payload field",
+    "E230": "put one expression per line between the keyword and `end`",
+}
+GENERIC_HINT = "see docs/language.md"
+
+
 class DiagnosticSink:
     """Collects the diagnostics of one source file, in the order they are found."""
 
@@ -58,10 +79,12 @@ class DiagnosticSink:
 
     def error(self, code: str, message: str, span: Span, hint: str | None = None,
               notes: tuple[Note, ...] = ()) -> None:
+        hint = hint or DEFAULT_HINTS.get(code, GENERIC_HINT)
         self.items.append(Diagnostic(ERROR, code, message, span, self.source, hint, notes))
 
     def warning(self, code: str, message: str, span: Span, hint: str | None = None,
                 notes: tuple[Note, ...] = ()) -> None:
+        hint = hint or DEFAULT_HINTS.get(code, GENERIC_HINT)
         self.items.append(Diagnostic(WARNING, code, message, span, self.source, hint, notes))
 
     @property

@@ -171,7 +171,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         info = next(c for c in self.cells if c.function is function)
         function.names = NameAllocator(self.module_names.used)
         self.fn = function
-        outer = self.module_scope
+        outer = self.script_scope   # cells see declarations and top-level variables
         if function.agent is not None:
             outer = self.agent_scope(function.agent)
         self.scope = Scope(outer, function, kind="function")
@@ -182,7 +182,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         self.fn, self.scope = None, self.module_scope
 
     def agent_scope(self, agent) -> Scope:
-        scope = Scope(self.module_scope, None, kind="agent")
+        scope = Scope(self.script_scope, None, kind="agent")
         for name, cell in agent.cells.items():
             scope.names[name] = Binding(name, "method", name, cell.node, info=cell,
                                         type=T.FnTy(None, cell.ret))

@@ -185,7 +185,7 @@ class ExpressionChecker:
 
     def ex_is(self, node: A.IsType) -> T.Ty:
         self.expr(node.value)
-        self.resolve_type(node.type)
+        self.types[node.type] = self.resolve_type(node.type)
         return T.BOOL
 
     # ----------------------------------------------------------------- access

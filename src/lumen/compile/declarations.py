@@ -18,6 +18,40 @@ _GENERIC_DESCRIPTORS = {"list": "_L_list_of", "map": "_L_map_of", "set": "_L_set
                         "Future": "_L_future_of", "Channel": "_L_channel_of"}
 
 
+def json_schema(ty: T.Ty, seen: frozenset = frozenset()) -> dict:
+    """The JSON schema of values of `ty` (for structured output of `llm.chat`)."""
+    simple = {"Int": "integer", "Float": "number", "String": "string", "Bool": "boolean",
+              "Null": "null"}
+    if isinstance(ty, T.Prim):
+        return {"type": simple[ty.name]} if ty.name in simple else {}
+    if isinstance(ty, T.Union):
+        return {"anyOf": [json_schema(m, seen) for m in ty.members]}
+    if isinstance(ty, T.Generic):
+        if ty.name in ("list", "set"):
+            return {"type": "array", "items": json_schema(ty.arg(0), seen)}
+        if ty.name == "map":
+            return {"type": "object", "additionalProperties": json_schema(ty.arg(1), seen)}
+        if ty.name == "tuple" and ty.args:
+            return {"type": "array", "prefixItems": [json_schema(a, seen) for a in ty.args],
+                    "minItems": len(ty.args), "maxItems": len(ty.args)}
+        return {}
+    if isinstance(ty, T.Named) and ty.kind == "record" and ty.name not in seen:
+        return record_schema(ty.info, seen)
+    if isinstance(ty, T.Named) and ty.kind == "enum":
+        variants = list(ty.info.variants.values())
+        if all(v.arity == 0 for v in variants):
+            return {"type": "string", "enum": [v.name for v in variants]}
+    return {}
+
+
+def record_schema(info, seen: frozenset = frozenset()) -> dict:
+    seen = seen | {info.name}
+    return {"type": "object",
+            "properties": {name: json_schema(ftype, seen)
+                           for name, (ftype, _) in info.fields.items()},
+            "required": list(info.fields), "additionalProperties": False}
+
+
 class DeclarationCompiler:
     # ---------------------------------------------------------------- helpers
 
@@ -202,6 +236,9 @@ class DeclarationCompiler:
             E.assign("__slots__", py.Tuple(elts=[E.const(f) for f in fields], ctx=E.LOAD)),
             E.assign("_lumen_name", E.const(node.name)),
             E.assign("_lumen_fields", py.Tuple(elts=[E.const(f) for f in fields], ctx=E.LOAD)),
+            E.assign("_lumen_field_types", E.literal(
+                tuple(str(info.fields[f][0]) for f in fields))),
+            E.assign("_lumen_json_schema", E.literal(record_schema(info))),
             init,
         ]
         cls = py.ClassDef(name=name, bases=[E.name("_L_Record")], keywords=[],
@@ -234,7 +271,7 @@ class DeclarationCompiler:
 
     def constraint_check(self, node: A.RecordDecl, f: A.RecordField) -> None:
         test = self.expr(f.constraint)
-        text = f"where {self.source_text(f.constraint.span)}"
+        text = self.source_text(f.constraint.span)
         fail = E.call("_L_constraint_error", [E.const(node.name), E.const(f.name),
                                               E.const(text), E.name(f.name)])
         self.emit(py.If(test=py.UnaryOp(op=py.Not(), operand=test),

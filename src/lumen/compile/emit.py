@@ -24,6 +24,17 @@ def const(value) -> py.Constant:
     return py.Constant(value=value)
 
 
+def literal(value) -> py.expr:
+    """A Python expression that builds `value` (JSON-like data: dicts, lists, tuples)."""
+    if isinstance(value, dict):
+        return py.Dict(keys=[const(k) for k in value], values=[literal(v) for v in value.values()])
+    if isinstance(value, list):
+        return py.List(elts=[literal(v) for v in value], ctx=LOAD)
+    if isinstance(value, tuple):
+        return py.Tuple(elts=[literal(v) for v in value], ctx=LOAD)
+    return const(value)
+
+
 def call(func, args=(), keywords=()) -> py.Call:
     if isinstance(func, str):
         func = name(func)

@@ -17,7 +17,7 @@ class ToolHandle:
     def __init__(self, tool: str, alias: str, grants, scope: str | None):
         self.tool = tool
         self.alias = alias
-        self.grants = dict(grants)       # later keys win (LANGUAGE.md section 8.3)
+        self.grants = merge_grants(grants)
         self.scope = scope               # the agent that declares it, or None
 
     def _lumen_display(self) -> str:
@@ -25,6 +25,18 @@ class ToolHandle:
 
     def __repr__(self) -> str:
         return self._lumen_display()
+
+
+def merge_grants(entries) -> dict:
+    """Grant entries in declaration order → one dict: a later key wins (LANGUAGE.md 8.3),
+    except `domain`, where every grant adds an allowed host (a list)."""
+    merged: dict = {}
+    for key, value in entries:
+        if key == "domain":
+            merged.setdefault("domain", []).extend(value if isinstance(value, list) else [value])
+        else:
+            merged[key] = value
+    return merged
 
 
 def make_tool(tool: str, alias: str, grants, scope: str | None) -> ToolHandle:

@@ -347,7 +347,7 @@ class ExpressionParser:
         await_tok = self.advance()
         tok = self.peek()
         if tok.kind == T.IDENT and tok.value in ("parallel", "race", "vote", "select", "timeout"):
-            after = self.peek_at(1)
+            after = self.tokens[self.i + 1]   # raw: a line break counts even inside brackets
             if tok.value == "timeout" and after.kind == "(":
                 return self.parse_timeout(await_tok)
             if tok.value == "parallel" and after.kind in ("for", "("):
