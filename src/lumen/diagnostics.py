@@ -76,6 +76,9 @@ class DiagnosticSink:
     def __init__(self, source: SourceFile):
         self.source = source
         self.items: list[Diagnostic] = []
+        # Names on lines the parser could not parse: their declarations may be lost, so
+        # "unknown name" errors about them would only echo the syntax error.
+        self.recovered_names: set[str] = set()
 
     def error(self, code: str, message: str, span: Span, hint: str | None = None,
               notes: tuple[Note, ...] = ()) -> None:

@@ -82,7 +82,6 @@ class Loader:
 
     def load(self, path: Path) -> Unit | None:
         from .syntax.parser import parse
-        from .check.checker import check
 
         path = path.resolve() if path.is_absolute() else path
         key = path.resolve()
@@ -96,12 +95,27 @@ class Loader:
         try:
             unit.module = parse(source, sink)
             imported, imported_types = self.load_imports(unit)
-            if not sink.has_errors:
-                unit.analysis = check(unit.module, sink, imported, imported_types)
+            unit.analysis = self.check(unit, imported, imported_types)
         finally:
             self.stack.pop()
         self.order.append(unit)
         return unit
+
+    def check(self, unit: Unit, imported: dict, imported_types: dict):
+        """Check a module; after syntax errors too, so that every error is reported at once
+        (a check of a partly parsed module that fails says nothing more)."""
+        from .check.checker import check
+
+        syntax_errors = unit.sink.has_errors
+        before = len(unit.sink.items)
+        try:
+            analysis = check(unit.module, unit.sink, imported, imported_types)
+        except Exception:
+            if not syntax_errors:
+                raise
+            del unit.sink.items[before:]
+            return None
+        return None if syntax_errors else analysis
 
     def load_imports(self, unit: Unit) -> tuple[dict, dict]:
         from .syntax import ast as A

@@ -381,7 +381,8 @@ def test_every_async_builtin():
 def test_async_errors():
     with pytest.raises(LumenError, match="`map` expects a list for `xs`"):
         run(ASYNC_BUILTINS["map"](3, slowly))
-    with pytest.raises(LumenError, match="`sort_by` cannot compare (Int and String|String and Int)"):
+    # which pair `sorted` compares first is an implementation detail
+    with pytest.raises(LumenError, match="`sort_by` cannot compare (Int|String) and (Int|String)"):
         run(ASYNC_BUILTINS["sort_by"]([1, "a"], slowly))
     with pytest.raises(LumenError, match="`max_by` of an empty collection"):
         run(ASYNC_BUILTINS["max_by"]([], slowly))

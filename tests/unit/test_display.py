@@ -111,6 +111,11 @@ def test_functions():
         return 1
 
     assert display(_L_fn3) == "<fn>"  # the compiler's name for an anonymous lambda
+
+    def _L_c_double():
+        return 2
+
+    assert display(_L_c_double) == "<fn double>"  # a cell's checked wrapper
     assert display(len) == "<fn len>"
     assert display(Point) == "<fn Point>"
 

@@ -7,6 +7,7 @@ like frames of compiled Lumen code.
 import asyncio
 import io
 import pickle
+import re
 import sys
 import warnings
 
@@ -129,14 +130,14 @@ def test_nested_functions_and_methods_are_named_readably():
 
 def test_generated_helper_names_read_as_lumen_names():
     source = (
-        "def main():\n"
+        "def _L_c_main():\n"
         "    def _L_fn3():\n"
         "        return _L_branch12()\n"
         "    def _L_branch12():\n"
         "        return 1 // 0\n"
         "    return _L_fn3()\n"
     )
-    error = run_lumen(source)
+    error = run_lumen(source, entry="_L_c_main")
     assert [f.cell for f in error.frames] == ["main", "main.<lambda>", "main.<branch>"]
 
 
@@ -195,6 +196,24 @@ def test_recursion_error():
                              "nested calls)")
     assert "base case" in error.hint
     assert error.line == 2
+
+
+def test_recursion_depth_is_the_one_reached_even_if_the_limit_was_restored():
+    # The driver raises the limit for a run and restores it before reporting.
+    namespace = {}
+    exec(compile("def main():\n    return main()\n", "limit.lm", "exec"), namespace)
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(5000)
+    try:
+        namespace["main"]()
+    except RecursionError as exc:
+        raw = exc
+    finally:
+        sys.setrecursionlimit(old_limit)
+    error = translate(raw)
+    reached = int(re.fullmatch(r"recursion too deep \(more than (\d+) nested calls\)",
+                               error.message)[1])
+    assert old_limit < reached <= len(error.frames) and reached % 100 == 0
 
 
 def test_index_and_key_errors():
@@ -336,6 +355,50 @@ def test_render_with_hint_and_details():
         "error[RaceFailed]: every branch failed\n"
         "  1. Halt: a (line 3)\n"
         "  2. plain detail")
+
+
+def test_render_collapses_deep_recursion():
+    error = run_lumen("def main():\n    return down(10 ** 6)\n"
+                      "def down(n):\n    return 1 + down(n - 1)\n", "rec.lm")
+    text = render_runtime_error(error, io.StringIO())
+    lines = text.split("\n")
+    assert len(lines) < 15
+    repeated = len(error.frames) - 2
+    assert lines[-4:] == [
+        "  rec.lm:2 in main",
+        "  rec.lm:4 in down",
+        f"  [previous line repeated {repeated} more times]",
+        f"  hint: {error.hint}",
+    ]
+
+
+def test_render_shortens_long_tracebacks_that_do_not_repeat_one_line():
+    error = run_lumen("def main():\n    return ping(10 ** 6)\n"
+                      "def ping(n):\n    return pong(n - 1)\n"
+                      "def pong(n):\n    return ping(n - 1)\n", "pingpong.lm")
+    lines = render_runtime_error(error, io.StringIO()).split("\n")
+    assert len(lines) < 45
+    assert any(re.fullmatch(r"  \.\.\. \d+ more lines \.\.\.", line) for line in lines)
+    assert lines[lines.index("Lumen traceback (most recent call last):") + 1] == \
+        "  pingpong.lm:2 in main"
+
+
+def test_record_construction_frames_are_named_after_the_record():
+    source = (
+        "class Pos:\n"
+        "    def __init__(self, n):\n"
+        "        if not n > 0:\n"
+        "            constraint_error('Pos', 'n', 'n > 0', n)\n"
+        "def main():\n"
+        "    return Pos(0)\n"
+    )
+    register_source("pos.lm", source.split("\n"))
+    namespace = {"constraint_error": constraint_error}
+    exec(compile(source, "pos.lm", "exec"), namespace)
+    with pytest.raises(LumenError) as info:
+        namespace["main"]()
+    assert [f.cell for f in info.value.frames] == ["main", "Pos"]
+    assert "__init__" not in render_runtime_error(info.value, io.StringIO())
 
 
 def test_render_reads_unregistered_files_from_disk(tmp_path):

@@ -258,6 +258,8 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
                 binding.global_use = True
 
     def unknown_name(self, name: str, span) -> None:
+        if name in self.sink.recovered_names:
+            return
         hint = did_you_mean(name, self.scope.visible_names())
         self.soft_error("E202", f"unknown name `{name}`", span,
                         hint or "declare it with `let`, or check the spelling")

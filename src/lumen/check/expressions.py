@@ -13,6 +13,7 @@ from .scopes import FunctionInfo, Scope
 
 _ARITH = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 _ORDER = frozenset({"<", "<=", ">", ">="})
+_COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">=", "in"})
 
 
 class ExpressionChecker:
@@ -75,7 +76,7 @@ class ExpressionChecker:
     def ex_listcomp(self, node: A.ListComp) -> T.Ty:
         iterable = self.expr(node.iterable)
         self.check_iterable(iterable, node.iterable)
-        self.push_scope()
+        self.push_scope(loop=True)   # closures made in it see their own element
         self.bind_target(node.target, self.element_of(iterable, node.iterable))
         if node.condition is not None:
             self.expect_bool(self.expr(node.condition), node.condition, "a comprehension filter")
@@ -108,6 +109,8 @@ class ExpressionChecker:
             for side in (node.left, node.right):
                 self.expect_bool(self.expr(side), side, f"an operand of `{op}`")
             return T.BOOL
+        if isinstance(node.left, A.Unary) and node.left.op == "not" and op in _COMPARISONS:
+            return self.not_binds_tighter(node)
         left = self.expr(node.left)
         right = self.expr(node.right)
         if op == "??":
@@ -133,6 +136,20 @@ class ExpressionChecker:
                            node.right.span)
             return T.BOOL
         return T.ANY
+
+    def not_binds_tighter(self, node: A.Binary) -> T.Ty:
+        """`not a == b` is `(not a) == b` (prefix operators bind tightest): when `a` is not
+        a Bool that is certainly a mistake, so say what to write instead."""
+        operand = self.expr(node.left.operand)
+        self.types[node.left] = T.BOOL
+        self.expr(node.right)
+        if operand not in (T.BOOL, T.ANY):
+            inverse = {"==": "!=", "!=": "=="}.get(node.op)
+            better = f"`a {inverse} b`" if inverse else f"`not (a {node.op} b)`"
+            self.error("E316", f"`not` applies only to the left operand here, which is "
+                               f"{operand}", node.left.span,
+                       f"prefix `not` binds tighter than `{node.op}`: write {better}")
+        return T.BOOL
 
     def disjoint(self, a: T.Ty, b: T.Ty) -> bool:
         """Two types no value shares (so `==` between them is always false)."""

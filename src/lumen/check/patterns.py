@@ -165,6 +165,8 @@ class PatternChecker:
             return False
         if isinstance(pattern, A.TypedPat):
             t = self.types.get(pattern, T.ANY)
+            if isinstance(t, T.Named) and t.kind == "enum":
+                covered.update(t.info.variants)   # `s: Shape` takes every variant of Shape
             return t == T.ANY or (subject != T.ANY and T.compatible(subject, t)
                                   and not isinstance(subject, T.Union))
         if isinstance(pattern, A.VariantPat):

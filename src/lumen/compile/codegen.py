@@ -13,6 +13,7 @@ This module holds the driver of compilation, functions and statements; the other
 from __future__ import annotations
 
 import ast as py
+import warnings
 from contextlib import contextmanager
 
 from ..check import types as T
@@ -448,4 +449,7 @@ _STATEMENTS = {
 def compile_analysis(analysis: Analysis):
     """The code object of a checked module."""
     module = Compiler(analysis).compile_module()
-    return compile(module, analysis.source.path, "exec")
+    with warnings.catch_warnings():
+        # CPython's warnings are about Python source (`"s" is None`), not Lumen's.
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return compile(module, analysis.source.path, "exec")

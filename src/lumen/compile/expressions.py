@@ -60,7 +60,7 @@ class ExpressionCompiler:
                 return STATEMENTS
         if isinstance(node, A.ListComp):
             if self.needs(node.element) or (node.condition and self.needs(node.condition)):
-                return STATEMENTS
+                return STATEMENTS   # compiled as a loop
         return max((self.needs(c) for c in _children(node)), default=PURE)
 
     def exprs_in_order(self, nodes) -> list:
@@ -174,8 +174,10 @@ class ExpressionCompiler:
 
     def ex_listcomp(self, node: A.ListComp) -> py.expr:
         simple_target = self.comprehension_target(node.target)
-        if simple_target is None or self.needs(node) == STATEMENTS:
-            return self.listcomp_loop(node)
+        element_needs = max(self.needs(node.element),
+                            self.needs(node.condition) if node.condition else PURE)
+        if simple_target is None or element_needs != PURE:
+            return self.listcomp_loop(node)   # preludes must run once per element
         iterable = self.iteration(node.iterable)
         conditions = [self.expr(node.condition)] if node.condition is not None else []
         element = self.expr(node.element)

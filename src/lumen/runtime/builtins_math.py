@@ -8,12 +8,9 @@ convert it explicitly.
 
 from __future__ import annotations
 
-import decimal
 import json
 import math
-import random as _random
 import time
-import uuid as _uuid
 
 from .builtins_support import expects, runtime_error
 from .display import display, to_string
@@ -37,7 +34,7 @@ def abs_(x):
 # ---------------------------------------------------------------------------- rounding
 
 # Enough precision that quantizing any finite double to up to 17 decimals is exact.
-_DECIMALS = decimal.Context(prec=420, rounding=decimal.ROUND_HALF_UP)
+_PRECISION = 420
 
 
 def round_(x, digits=None):
@@ -67,9 +64,12 @@ def _round_to_digits(x, digits: int) -> float:
         return x
     if digits > 17 and type(x) is float:
         return x  # a double has no more decimals than that
+    import decimal  # only rounding to decimals needs it: keep startup light
+
     exact = decimal.Decimal(repr(x)) if type(x) is float else decimal.Decimal(x)
     quantum = decimal.Decimal(1).scaleb(-digits)
-    return float(exact.quantize(quantum, context=_DECIMALS))
+    context = decimal.Context(prec=_PRECISION, rounding=decimal.ROUND_HALF_UP)
+    return float(exact.quantize(quantum, context=context))
 
 
 def floor(x) -> int:
@@ -243,7 +243,8 @@ def _json_key(key) -> str:
 
 def uuid() -> str:
     """A random (version 4) UUID."""
-    return str(_uuid.uuid4())
+    import uuid
+    return str(uuid.uuid4())
 
 
 def timestamp() -> float:
@@ -253,5 +254,6 @@ def timestamp() -> float:
 
 def random() -> float:
     """A Float in [0, 1)."""
-    return _random.random()
+    import random
+    return random.random()
 

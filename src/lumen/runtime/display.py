@@ -182,6 +182,8 @@ def _show_variant(variant: Variant, seen: set) -> str:
 
 def _show_function(function, seen: set) -> str:
     name = getattr(function, "_lumen_name", None) or getattr(function, "__name__", None)
+    if name and name.startswith("_L_c_"):  # the compiler's checked wrapper of a cell
+        name = name[5:]
     if not name or name.startswith(("<", "_L_")):  # lambdas: `<lambda>` or `_L_fn3`
         return "<fn>"
     return f"<fn {name}>"

@@ -19,7 +19,6 @@ inside the function: those are error paths, never hot.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import re
 import sys
@@ -75,8 +74,8 @@ class LumenError(Exception):
     def line(self) -> int | None:
         if self._line is not None:
             return self._line
-        innermost = self._innermost()
-        return innermost.line if innermost else None
+        innermost = self._innermost_location()
+        return innermost[1] if innermost else None
 
     @line.setter
     def line(self, line: int | None) -> None:
@@ -86,16 +85,26 @@ class LumenError(Exception):
     def file(self) -> str | None:
         if self._file is not None:
             return self._file
-        innermost = self._innermost()
-        return innermost.file if innermost else None
+        innermost = self._innermost_location()
+        return innermost[0] if innermost else None
 
     @file.setter
     def file(self, file: str | None) -> None:
         self._file = file
 
-    def _innermost(self) -> "Frame | None":
-        frames = self.frames
-        return frames[-1] if frames else None
+    def _innermost_location(self) -> tuple[str, int] | None:
+        # Cheaper than `frames` (no columns, no source lookup): `try` asks for the line
+        # of every error it catches.
+        location = None
+        tb = self.__traceback__
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if is_lumen_file(filename):
+                location = (filename, tb.tb_lineno)
+            tb = tb.tb_next
+        if location is None and self._saved_frames:
+            location = (self._saved_frames[-1].file, self._saved_frames[-1].line)
+        return location
 
     def __reduce__(self):
         # The traceback does not pickle: keep its Lumen frames as a snapshot instead.
@@ -194,14 +203,19 @@ _GENERATED_NAME = re.compile(r"^_L_([a-z]+)\d*$")
 
 def _cell_name(code) -> str:
     # Nested definitions read `main.<lambda>` rather than `main.<locals>.<lambda>`;
-    # helper functions the compiler names `_L_fn3` read `<lambda>` (`_L_branch2`:
-    # `<branch>`), since user names never start with `_L_`.
+    # functions the compiler names `_L_c_f` (cell `f` with its argument checks) read
+    # `f`, `_L_fn3` read `<lambda>` (`_L_branch2`: `<branch>`): user names never start
+    # with `_L_`.
     name = getattr(code, "co_qualname", code.co_name)
     parts = [_readable_part(part) for part in name.split(".") if part != "<locals>"]
-    return ".".join(parts)
+    return ".".join(part for part in parts if part)
 
 
 def _readable_part(part: str) -> str:
+    if part == "__init__":  # `Pos.__init__` is the construction of record `Pos`
+        return ""
+    if part.startswith("_L_c_"):  # the compiler's type-checking wrapper of a cell
+        return part[5:]
     match = _GENERATED_NAME.match(part)
     if match is None:
         return part
@@ -292,11 +306,7 @@ def _callable_name(name: str) -> str:
 
 def lumen_type_error_message(python_message: str) -> str:
     """Lumen wording of a Python TypeError message (unchanged when no rule applies)."""
-    for pattern, wording in _TYPE_ERROR_RULES:
-        match = pattern.search(python_message)
-        if match:
-            return wording(match)
-    return python_message
+    return _reword(_TYPE_ERROR_RULES, python_message) or python_message
 
 
 def _reword(rules, message: str) -> str | None:
@@ -334,7 +344,7 @@ def _classify(exc: BaseException) -> tuple[str, str, str | None]:
     # RecursionError is a RuntimeError subclass: test it before anything generic.
     if isinstance(exc, RecursionError):
         return ("RecursionError",
-                f"recursion too deep (more than {sys.getrecursionlimit()} nested calls)",
+                f"recursion too deep (more than {_recursion_depth(exc)} nested calls)",
                 RECURSION_HINT)
     if isinstance(exc, ZeroDivisionError):
         return "RuntimeError", "division by zero", None
@@ -355,13 +365,29 @@ def _classify(exc: BaseException) -> tuple[str, str, str | None]:
         return "RuntimeError", f"number too large ({exc.args[-1] if exc.args else exc})", None
     if isinstance(exc, MemoryError):
         return "RuntimeError", "out of memory", None
-    if isinstance(exc, asyncio.CancelledError):
+    asyncio = sys.modules.get("asyncio")  # not imported: nothing can be cancelled
+    if asyncio is not None and isinstance(exc, asyncio.CancelledError):
         return "Cancelled", "the task was cancelled", None
     if isinstance(exc, TimeoutError):
         return "Timeout", str(exc) or "timed out", None
     if isinstance(exc, KeyboardInterrupt):
         return "Interrupted", "interrupted", None
     return ("InternalError", f"internal error: {type(exc).__name__}: {exc}", INTERNAL_HINT)
+
+
+def _recursion_depth(exc: RecursionError) -> int:
+    # The limit in force when the error was raised: the driver raises it for the run
+    # and restores it before the error is reported, so the traceback's depth is the
+    # better witness. Rounded down to two significant digits, so "more than" holds.
+    depth = 0
+    tb = exc.__traceback__
+    while tb is not None:
+        depth += 1
+        tb = tb.tb_next
+    if depth <= sys.getrecursionlimit():
+        return sys.getrecursionlimit()
+    unit = 10 ** max(len(str(depth)) - 2, 0)
+    return depth // unit * unit
 
 
 def _key_error_message(exc: KeyError) -> str:
@@ -460,11 +486,42 @@ def render_runtime_error(error: LumenError, stream=None) -> str:
     out += _location_lines(error, frames, style)
     if frames:
         out.append("Lumen traceback (most recent call last):")
-        out += [f"  {frame.file}:{frame.line} in {frame.cell}" for frame in frames]
+        out += _traceback_lines(frames)
     if error.hint:
         out.append(f"  {style('hint', '32;1')}: {error.hint}")
     out += _detail_lines(error.details)
     return "\n".join(out)
+
+
+# A traceback longer than this (after collapsing repeats) shows its two ends only.
+_TRACEBACK_HEAD, _TRACEBACK_TAIL = 10, 20
+
+
+def _traceback_lines(frames: list[Frame]) -> list[str]:
+    """`  file:line in cell` per frame; runs of the same frame (deep recursion) are
+    collapsed, and a very long traceback keeps only its outermost and innermost parts."""
+    lines: list[str] = []
+    repeats = 0
+    for frame in frames:
+        entry = f"  {frame.file}:{frame.line} in {frame.cell}"
+        if lines and entry == lines[-1]:
+            repeats += 1
+            continue
+        lines += _repeat_note(repeats)
+        repeats = 0
+        lines.append(entry)
+    lines += _repeat_note(repeats)
+    if len(lines) > _TRACEBACK_HEAD + _TRACEBACK_TAIL + 1:
+        hidden = len(lines) - _TRACEBACK_HEAD - _TRACEBACK_TAIL
+        lines = (lines[:_TRACEBACK_HEAD] + [f"  ... {hidden} more lines ..."]
+                 + lines[-_TRACEBACK_TAIL:])
+    return lines
+
+
+def _repeat_note(repeats: int) -> list[str]:
+    if not repeats:
+        return []
+    return [f"  [previous line repeated {repeats} more time{'s' * (repeats != 1)}]"]
 
 
 def _location_lines(error: LumenError, frames: list[Frame], style) -> list[str]:

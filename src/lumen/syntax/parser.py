@@ -21,6 +21,11 @@ _DIRECTIVES = {"deterministic": bool, "strict": bool}
 
 
 class Parser(ExpressionParser, StatementParser, TypePatternParser, TokenStream):
+    def __init__(self, tokens, sink: DiagnosticSink):
+        super().__init__(tokens, sink)
+        # A line the lexer already reported gets no second error from the parser.
+        self.error_lines.update(d.span.line for d in sink.items if d.is_error)
+
     def parse_module(self) -> A.Module:
         directives: list[A.Directive] = []
         items: list = []

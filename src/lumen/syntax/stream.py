@@ -123,10 +123,18 @@ class TokenStream:
         self.sink.error(code, message, span, hint, notes)
 
     def synchronize(self, newline_depth: int) -> None:
-        """Skip to the start of the next statement after an error."""
+        """Skip to the start of the next statement after an error. Names on the broken
+        line are remembered, so the checker does not also call them unknown."""
         del self.newline_significant[newline_depth:]
+        back = self.i - 1
+        while back >= 0 and self.tokens[back].kind != T.NEWLINE:
+            if self.tokens[back].kind == T.IDENT:
+                self.sink.recovered_names.add(self.tokens[back].value)
+            back -= 1
         while True:
             tok = self.tokens[self.i]
+            if tok.kind == T.IDENT:
+                self.sink.recovered_names.add(tok.value)
             if tok.kind == T.EOF:
                 return
             if tok.kind in (T.NEWLINE, ";"):
