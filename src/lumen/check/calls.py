@@ -52,7 +52,7 @@ class CallChecker:
         if isinstance(callee, A.Lambda):
             function = self.functions.get(callee)
             self.calls[node] = CallTarget("lambda", function=function)
-            self.depend(function)
+            self.depend(function, node.span, "the lambda")
             return callee_type.ret if isinstance(callee_type, T.FnTy) else T.ANY
         self.calls[node] = CallTarget("value")
         self.mark_suspends()
@@ -76,7 +76,7 @@ class CallChecker:
         info = binding.info
         ordered = self.bind_args(node, info.params, f"cell `{info.name}`")
         self.calls[node] = CallTarget(binding.kind, info, info.function, ordered)
-        self.depend(info.function)
+        self.depend(info.function, node.span, f"`{info.name}`")
         return info.ret
 
     def call_value(self, node: A.Call, binding) -> T.Ty:
@@ -88,7 +88,7 @@ class CallChecker:
                 params = tuple((p.name, T.ANY, p.default is not None) for p in lam.params)
                 ordered = self.bind_args(node, params, f"`{binding.name}`", check_values=False)
                 self.calls[node] = CallTarget("lambda", function=function, ordered=ordered)
-                self.depend(function)
+                self.depend(function, node.span, f"`{binding.name}`")
                 return binding.type.ret if isinstance(binding.type, T.FnTy) else T.ANY
         if binding.type != T.ANY and not isinstance(binding.type, T.FnTy) \
                 and binding.type != T.JSON:
@@ -266,7 +266,7 @@ class CallChecker:
             return T.ANY
         ordered = self.bind_args(node, cell.params, f"cell `{agent.name}.{name}`")
         self.calls[node] = CallTarget("method", cell, cell.function, ordered, method=name)
-        self.depend(cell.function)
+        self.depend(cell.function, node.span, f"`{agent.name}.{name}`")
         return cell.ret
 
     def call_method_binding(self, node: A.Call, binding) -> T.Ty:
@@ -323,7 +323,7 @@ class CallChecker:
         if name in CHANNEL_ASYNC_METHODS or name not in ALL_BUILTIN_METHODS and not agent_cells:
             self.mark_suspends()
         for function in agent_cells:
-            self.depend(function)
+            self.depend(function, node.span, f"`.{name}()`")
         for arg in node.args:
             target.callable_args.append(self.callable_dependency(arg.value))
         self.calls[node] = target
@@ -383,9 +383,10 @@ class CallChecker:
 
     # ----------------------------------------------------------------- colours
 
-    def depend(self, function: FunctionInfo | None) -> None:
+    def depend(self, function: FunctionInfo | None, span=None, label: str = "") -> None:
+        """`self.fn` calls `function` here: it inherits its colour and its effects."""
         if self.fn is not None and function is not None:
-            self.fn.callees.append(function)
+            self.fn.callees.append((function, span, label))
 
     def callable_dependency(self, expr, spawned: bool = False):
         """The colour source of a function passed as an argument: a FunctionInfo, "sync"
@@ -406,7 +407,7 @@ class CallChecker:
             if not spawned:
                 self.mark_suspends()
             return None
-        self.depend(function)
+        self.depend(function, expr.span, "a function argument")
         return function
 
     def check_determinism(self, name: str, node) -> None:

@@ -17,6 +17,7 @@ from . import types as T
 from .builtins_scope import builtin_scope
 from .calls import CallChecker
 from .colours import infer_colours
+from .effects import check_deterministic_tools, check_effect_rows, infer_effects
 from .declarations import DeclarationCollector
 from .expressions import ExpressionChecker
 from .patterns import PatternChecker
@@ -102,6 +103,10 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         for item in items:
             self.check_declaration(item)
         infer_colours(self.analysis)
+        infer_effects(self.analysis)
+        check_effect_rows(self)
+        if self.analysis.deterministic:
+            check_deterministic_tools(self)
         self.analysis.type_names = {
             name: (self.resolve_alias(t) if isinstance(t, A.TypeAlias) else t)
             for name, t in self.type_names.items()

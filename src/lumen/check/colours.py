@@ -17,6 +17,6 @@ def infer_colours(analysis) -> None:
     while changed:
         changed = False
         for f in functions:
-            if not f.is_async and any(c.is_async for c in f.callees):
+            if not f.is_async and any(c.is_async for c, _, _ in f.callees):
                 f.is_async = True
                 changed = True

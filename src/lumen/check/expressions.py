@@ -372,6 +372,9 @@ class ExpressionChecker:
         function = FunctionInfo(node, kind, name, parent, names,
                                 agent=parent.agent if parent is not None else None)
         self.functions[node] = function
+        if kind == "branch" and parent is not None:
+            # A form (or spawn) runs its branches: they bring their effects to the caller.
+            parent.callees.append((function, getattr(node, "span", None), "a branch"))
         self.fn = function
         self.scope = Scope(self.scope, function, 0, "function")
         self.loops = 0

@@ -24,13 +24,14 @@ class FunctionInfo:
     names: "NameAllocator"
     agent: Any = None               # AgentInfo for cells declared in an agent
     suspends: bool = False          # contains a suspension point itself
-    callees: list = field(default_factory=list)   # FunctionInfos whose colour we inherit
+    callees: list = field(default_factory=list)   # (FunctionInfo, call span, label) it calls
     spawns: bool = False
     has_role: bool = False          # holds `role` lines: a pending prompt for its llm calls
     is_async: bool = False          # the result of colour inference
     effects: set = field(default_factory=set)     # effects of the tools it calls directly
     effect_sources: list = field(default_factory=list)  # (effect, span, description)
     declared_effects: tuple | None = None
+    inferred_effects: set = field(default_factory=set)  # result of effect inference
 
     def top(self) -> "FunctionInfo":
         f = self
