@@ -291,30 +291,55 @@ class Program:
         return clock.run(lambda: value, deterministic=self.deterministic)
 
     def _start(self, cell, args):
-        """Call the script and the cell; a coroutine when either can suspend."""
-        namespace = self._globals(self.unit)
+        """Run the top-level statements (imported modules' first, once per program), then
+        the cell; a coroutine when any of them can suspend."""
         target = self.entry(cell)
-        script_pending = not self._initialized
-        self._initialized = True
-        script = namespace["_L_script"]
-        if target is None:
-            if args:
-                from .runtime.errors import LumenError
-                raise LumenError("RuntimeError", "arguments given, but the program has no "
-                                                 "`main` cell", hint="pick a cell with --cell")
-            return script() if script_pending else None
-        if not script_pending:
-            return target(**args)
-        first = script()
-        if _is_coroutine(first):
-            return _then(first, target, args)
-        return target(**args)
+        steps = []
+        if not self._initialized:
+            self._initialized = True
+            steps = self._scripts()
+        if target is not None:
+            steps.append(lambda: target(**args))
+        elif args:
+            from .runtime.errors import LumenError
+            raise LumenError("RuntimeError", "arguments given, but the program has no `main` "
+                                             "cell", hint="pick a cell with --cell")
+        return _in_order(steps)
+
+    def _scripts(self) -> list:
+        order: list = []
+        seen: set = set()
+
+        def visit(unit: Unit) -> None:
+            if unit.source.path in seen:
+                return
+            seen.add(unit.source.path)
+            for other, _ in unit.imports:
+                visit(other)
+            order.append(self._globals(unit)["_L_script"])
+
+        visit(self.unit)
+        return order
 
 
-async def _then(first, target, args):
-    await first
-    value = target(**args)
-    return await value if _is_coroutine(value) else value
+def _in_order(steps):
+    """Call each step; the last one's value. As soon as one returns a coroutine, the rest
+    run inside a coroutine too (so plain code never needs an event loop)."""
+    value = None
+    for i, step in enumerate(steps):
+        value = step()
+        if _is_coroutine(value):
+            return _finish(value, steps[i + 1:])
+    return value
+
+
+async def _finish(pending, steps):
+    value = await pending
+    for step in steps:
+        value = step()
+        if _is_coroutine(value):
+            value = await value
+    return value
 
 
 def _is_coroutine(value) -> bool:

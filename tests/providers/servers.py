@@ -111,6 +111,7 @@ class ChatServer(_Base):
       ("json", obj)               a completion whose content is `json.dumps(obj)`
       ("status", code[, headers]) an error response with that status
       ("malformed",)              200 with a body that is not JSON
+      ("reject_key",)             401 whose message repeats the Authorization header
       ("hang",)                   never answer (until the server stops)
       ("delay", seconds, action)  wait, then do `action`
     The default action echoes the last user message: "echo: <text>".
@@ -163,6 +164,10 @@ class ChatServer(_Base):
             return handler.send(action[1], json.dumps(error).encode(), headers=headers)
         if kind == "malformed":
             return handler.send(200, b"{this is not json")
+        if kind == "reject_key":
+            auth = handler.headers.get("Authorization", "")
+            error = {"error": {"message": f"invalid key in header: {auth}"}}
+            return handler.send(401, json.dumps(error).encode())
         if handler.path.endswith("/embeddings"):
             return handler.send(200, json.dumps(self.embedding(body)).encode())
         if kind == "reply":

@@ -5,7 +5,7 @@
 import asyncio
 
 import pytest
-from conftest import call, chat_toml, handle, run
+from harness import call, chat_toml, handle, run
 
 from lumen.runtime.errors import LumenError
 from lumen.runtime.tool_calls import call_tool

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import call, handle
+from harness import call, handle
 from servers import closed_port
 
 from lumen.runtime.errors import LumenError

@@ -5,7 +5,7 @@ the whole module: starting it takes about a second."""
 import asyncio
 
 import pytest
-from conftest import Project, handle, mcp_toml, run
+from harness import Project, handle, mcp_toml, run
 
 from lumen.runtime.errors import LumenError
 from lumen.runtime.tool_calls import call_tool

@@ -2,7 +2,7 @@
 retries and every scripted fault (LANGUAGE.md 8.1-8.3)."""
 
 import pytest
-from conftest import call, chat_toml, handle
+from harness import call, chat_toml, handle
 from records import Analysis
 from servers import closed_port
 

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from conftest import call, handle, run
+from harness import call, handle, run
 
 import lumen.tools
 from lumen.runtime.errors import LumenError

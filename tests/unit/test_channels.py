@@ -219,8 +219,10 @@ def select_storm(deterministic, rounds, seed):
                                    lines=[1, 2]) if any(ch.len() for ch in channels) else None
                 if value is not None:
                     received.append(value)
-        for future in senders:
-            await future
+        while not all(f.done() for f in senders):  # a sender may wait for room
+            value = await timeout(5 * unit, channels[1].receive)
+            if value is not None:
+                received.append(value)
         left = []
         for ch in channels:
             while ch.len():
@@ -258,3 +260,14 @@ def test_no_message_is_lost_when_a_winner_and_a_loser_are_woken_together():
         index, value = await select([a.receive, b.receive], lines=[1, 2])
         return (index, value), a.len() + b.len()
     assert run(main) == ((0, "a"), 1)
+
+
+def test_a_deadlock_is_reported_in_deterministic_mode():
+    async def main():
+        ch = channel(1)
+        await ch.send(1)
+        await race([lambda: ch.send(2), lambda: channel().receive()], lines=[1, 2])
+    with pytest.raises(LumenError) as info:
+        run(main)
+    assert info.value.kind == "RuntimeError"
+    assert info.value.message.startswith("deadlock")

@@ -439,3 +439,37 @@ def test_lambda_that_sleeps_is_async():
     analysis, _ = analyse("cell f()\n  let g = fn() => sleep(1)\nend")
     lambdas = [fn for fn in analysis.functions.values() if fn.kind == "lambda"]
     assert lambdas and all(fn.is_async for fn in lambdas)
+
+
+# ------------------------------------------------- every diagnostic is complete
+
+def _golden_error_programs():
+    from pathlib import Path
+    spec = Path(__file__).resolve().parent.parent / "spec"
+    for path in sorted(spec.rglob("*")):
+        if not path.name.endswith((".lm", ".lm.md")):
+            continue
+        stem = path.name[:-len(".lm.md")] if path.name.endswith(".lm.md") else path.name[:-3]
+        code = path.with_name(stem + ".code")
+        if code.exists() and code.read_text().strip() == "2":
+            yield path
+
+
+def test_every_golden_diagnostic_has_location_excerpt_caret_and_hint():
+    from lumen.diagnostics import render
+    from lumen.driver import build
+
+    programs = list(_golden_error_programs())
+    assert len(programs) >= 40
+    for path in programs:
+        result = build(path, check_only=True)
+        assert result.diagnostics, path
+        for d in result.diagnostics:
+            assert d.span.line >= 1 and d.span.col >= 1, (path, str(d))
+            assert d.hint, (path, str(d))
+            text = render(d)
+            first = text.splitlines()[0]
+            assert first.startswith(f"{d.source.path}:{d.span.line}:{d.span.col}: "), first
+            assert f"{d.span.line} | " in text, text
+            assert "^" in text, text
+            assert "hint: " in text, text

@@ -261,3 +261,19 @@ def test_missing_file_is_a_usage_error(tmp_path):
     code, _, err = run_cli("run", str(tmp_path / "nope.lm"))
     assert code == 2
     assert "nope.lm" in err and "Traceback" not in err
+
+
+def test_same_enum_name_in_two_programs_does_not_collide(tmp_path):
+    """Two programs (or two golden tests in one process) may both declare `enum Shape`;
+    a value of one must stay a value of that one, also through pickling (DESIGN.md:
+    runtime values must pickle)."""
+    import pickle
+
+    first = program(tmp_path, "enum Shape\n  Circle(Float)\n  Empty\nend\ncell e() = Empty\n",
+                    "first.lm")
+    empty_first = first.run("e")
+    second = program(tmp_path, "enum Shape\n  Empty\n  Other\nend\ncell e() = Empty\n",
+                     "second.lm")
+    empty_second = second.run("e")
+    assert pickle.loads(pickle.dumps(empty_first)) is empty_first
+    assert pickle.loads(pickle.dumps(empty_second)) is empty_second

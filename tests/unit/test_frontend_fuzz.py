@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lumen.diagnostics import Diagnostic, DiagnosticSink
+from lumen.diagnostics import Diagnostic, DiagnosticSink, render
 from lumen.driver import build
 from lumen.source import SourceFile
 from lumen.syntax.lexer import lex
@@ -46,6 +46,7 @@ def front_end(text: str, suffix: str = ".lm") -> list[Diagnostic]:
         assert any(d.is_error for d in result.diagnostics)
     for d in result.diagnostics:
         str(d)          # every diagnostic renders
+        render(d)
         assert d.span.line >= 0
     return result.diagnostics
 

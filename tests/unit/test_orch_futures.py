@@ -343,3 +343,46 @@ def test_unobserved_failed_future_is_not_logged_as_an_internal_error(caplog):
         import gc
         gc.collect()
     assert "never retrieved" not in caplog.text
+
+
+def test_an_awaited_but_still_pending_future_is_handed_to_the_root_not_cancelled(trace):
+    async def cell():
+        owner = Owner()
+        future = spawn(after(100, "finished"), owner, line=5)
+
+        async def wait_for_it():
+            return await future
+
+        await race([wait_for_it, after(10, "fast")], lines=[1, 2])  # the await is cut
+        await owner.close(keep=None)
+        return future
+
+    async def main():
+        future = await cell()
+        assert future.state is Pending  # close did not cancel it ...
+        await sleep(200)
+        return future.state  # ... and it ran to the end
+
+    assert run(main) == Completed("finished")
+    assert [f for kind, f in trace if kind == "future_cancelled"] == []
+
+
+def test_root_owner_cancel_all_cancels_even_awaited_futures():
+    async def main():
+        root = Owner()
+        future = spawn(after(100, 1), root, line=9)
+
+        async def wait_for_it():
+            return await future
+
+        await race([wait_for_it, after(1, "fast")], lines=[1, 2])
+        await root.cancel_all()
+        return future.state, root.cancelled_count
+    assert run(main) == (ErrorState("cancelled"), 1)
+
+
+def test_spawn_without_an_owner_outside_run():
+    async def main():
+        future = spawn(after(1, "free"), None)
+        return await future
+    assert asyncio.run(main()) == "free"

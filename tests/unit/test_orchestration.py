@@ -595,3 +595,108 @@ def test_failed_and_cancelled_forms_are_traced(trace):
     assert [(e["form"], e["outcome"], e["line"]) for e in ends] == [
         ("parallel_for", "error", 9), ("vote", "cancelled", 2)]
     assert ends[0]["cancelled"] == [1]
+
+
+def test_context_variables_set_in_a_branch_do_not_leak_into_siblings():
+    import contextvars
+    var = contextvars.ContextVar("var", default="form")
+
+    async def body(i):
+        seen = var.get()
+        var.set(f"branch {i}")
+        await sleep(1)
+        return seen
+
+    async def main():
+        var.set("parent")
+        # limit=1: every branch after the first is started from inside the previous one
+        values = await parallel_for(range(4), body, limit=1)
+        return values, var.get()
+    assert run(main) == (["parent"] * 4, "parent")
+
+
+def test_branches_inherit_what_a_trace_listener_sets_at_form_start():
+    # The trace writer tracks form nesting in a context variable set on `form_start`.
+    import contextvars
+    depth = contextvars.ContextVar("depth", default=0)
+
+    def listener(kind, fields):
+        if kind == "form_start":
+            depth.set(depth.get() + 1)
+        elif kind == "form_end":
+            depth.set(depth.get() - 1)
+
+    async def body(i):
+        await sleep(i)
+        if i == 0:
+            inner = await race([lambda: depth.get()], lines=[1])
+            return depth.get(), inner
+        return depth.get()
+
+    events.listener = listener
+    try:
+        assert run(lambda: parallel_for(range(3), body, limit=1)) == [(1, 2), 1, 1]
+    finally:
+        events.listener = None
+
+
+def test_block_parallel_accepts_a_limit():
+    in_flight = peak = 0
+
+    def branch(i):
+        async def run_branch():
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await sleep(10)
+            in_flight -= 1
+            return i
+        return run_branch
+
+    async def main():
+        return await parallel([branch(i) for i in range(5)], lines=[1] * 5, limit=2)
+    assert run(main) == (0, 1, 2, 3, 4)
+    assert peak == 2
+
+
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_deep_recursion_through_forms_does_not_exhaust_the_stack(deterministic):
+    # Eager first steps nest; past a small depth branches start lazily (fresh stack).
+    async def down(n):
+        if n == 0:
+            await sleep(1)
+            return 0
+        deeper, one = await parallel([lambda: down(n - 1), lambda: 1], lines=[1, 2])
+        return deeper + one
+    assert run(lambda: down(1500), deterministic=deterministic) == 1500
+
+
+def test_lazily_started_branches_have_the_same_semantics(monkeypatch):
+    # Past EAGER_DEPTH (or on a loop without a ready queue) branches start on the next
+    # loop iteration; a branch cancelled before its first step must still be accounted.
+    from lumen.runtime import scope
+    monkeypatch.setattr(scope, "EAGER_DEPTH", 0)
+    log = []
+
+    def failing_at_start():
+        raise LumenError("Halt", "sync failure")
+
+    async def main():
+        with pytest.raises(LumenError, match="sync failure"):
+            # branches 0 and 1 are created, then cancelled before they ever ran
+            await parallel([after(10, "a", log=log), after(10, "b", log=log),
+                            failing_at_start], lines=[1, 2, 3])
+        assert await race([after(30, "slow", log=log), after(10, "fast")],
+                          lines=[1, 2]) == "fast"
+        assert await vote([after(1, "x"), after(2, "x"), after(50, "y", log=log)],
+                          lines=[1, 2, 3]) == "x"
+        assert await timeout(5, after(10, "late", log=log)) is None
+        task = asyncio.ensure_future(parallel([after(100, "p", log=log)], lines=[1]))
+        await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.wait([task])
+        assert task.cancelled()
+        await sleep(1000)
+
+    run(main)
+    assert log == []

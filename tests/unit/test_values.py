@@ -145,8 +145,8 @@ def test_variant_equality_and_hash():
 def test_unit_variant_is_a_singleton():
     assert EmptyClass() is Empty
     assert type(Red)() is Red
-    assert VARIANT_REGISTRY[("Shape", "Empty")] is Empty
-    assert VARIANT_REGISTRY[("Color", "Red")] is Red
+    assert VARIANT_REGISTRY[(type(Empty).__module__, "Shape", "Empty")] is Empty
+    assert VARIANT_REGISTRY[(type(Red).__module__, "Color", "Red")] is Red
 
 
 def test_unit_variants_unpickle_to_the_same_singleton():

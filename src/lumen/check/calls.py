@@ -46,7 +46,8 @@ class CallChecker:
         if isinstance(callee, A.Name):
             return self.call_name(node, callee)
         if isinstance(callee, A.Member):
-            return self.call_member(node, callee)
+            result = self.call_member(node, callee)
+            return T.union(result, T.NULL) if callee.optional and result != T.ANY else result
         callee_type = self.expr(callee)
         self.check_arg_values(node)
         if isinstance(callee, A.Lambda):

@@ -18,10 +18,33 @@ METHOD_TABLE_PREFIX = {"list": "list", "String": "str", "map": "map", "set": "se
 
 class CallCompiler:
     def ex_call(self, node: A.Call) -> py.expr:
+        callee = node.callee
+        if isinstance(callee, A.Member) and callee.optional and not (
+                self.a.calls.get(node) is not None and self.a.calls[node].kind == "method"):
+            return self.optional_call(node, callee)
+        return self.dispatch_call(node)
+
+    def dispatch_call(self, node: A.Call) -> py.expr:
         target = self.a.calls.get(node)
         if target is None:
             return self.call_unknown(node)
         return _CALLS[target.kind](self, node, target)
+
+    def optional_call(self, node: A.Call, callee: A.Member) -> py.expr:
+        """`x?.m(args)`: null when `x` is null (the arguments are then not evaluated)."""
+        receiver = self.stable(self.expr(callee.obj))
+        self.overrides[callee.obj] = receiver
+        branch: list = []
+        with self.into(branch):
+            call = self.dispatch_call(node)
+        del self.overrides[callee.obj]
+        if branch:   # arguments that need statements: run them only for a receiver
+            t = self.temp()
+            branch.append(E.assign(t, call))
+            self.emit(py.If(test=E.is_not(receiver, E.const(None)), body=branch,
+                            orelse=[E.assign(t, E.const(None))]), node.span)
+            return E.name(t)
+        return py.IfExp(test=E.is_(receiver, E.const(None)), body=E.const(None), orelse=call)
 
     # ------------------------------------------------------------- arguments
 

@@ -55,6 +55,7 @@ class Compiler(ExpressionCompiler, CallCompiler, PatternCompiler, OrchestrationC
         self.counter = 0
         self.descriptors: dict = {}      # type key -> (global name, builder expr)
         self.needs_memo: dict = {}
+        self.overrides: dict = {}        # expression node -> already computed Python value
 
     # ------------------------------------------------------------------ module
 
@@ -262,9 +263,13 @@ class Compiler(ExpressionCompiler, CallCompiler, PatternCompiler, OrchestrationC
             self.value_statement(last.expr, mode)
         else:
             self.statement(last)
-            if mode not in (DISCARD, RETURN) and not isinstance(last, (A.Return, A.Halt, A.Break,
-                                                                       A.Continue)):
+            if isinstance(last, (A.Return, A.Halt, A.Break, A.Continue)) or mode == DISCARD:
+                return
+            if mode != RETURN:
                 self.emit(E.assign(mode, E.const(None)), last.span)
+            elif self.state.return_check is not None:
+                # Falling off the end returns null, which the declared type must accept.
+                self.emit(self.make_return(E.const(None), None), last.span)
 
     def deliver(self, value: py.expr, mode, node) -> None:
         if mode == DISCARD:

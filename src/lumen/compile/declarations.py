@@ -282,7 +282,8 @@ class DeclarationCompiler:
     def enum_definitions(self, node: A.EnumDecl) -> list:
         info = self.a.enums[node]
         enum_name = self.global_name(node.name)
-        out = [E.assign(enum_name, E.call("_L_make_enum", [E.const(node.name)]))]
+        module = E.name("__name__")   # keeps same-named enums of two programs apart
+        out = [E.assign(enum_name, E.call("_L_make_enum", [E.const(node.name), module]))]
         for variant in info.variants.values():
             vname = self.global_name(variant.name)
             if variant.arity == 0:

@@ -26,6 +26,9 @@ _DIRECT_FORMAT = (T.STRING, T.INT, T.FLOAT)
 
 class ExpressionCompiler:
     def expr(self, node) -> py.expr:
+        override = self.overrides.get(node)
+        if override is not None:   # already evaluated (the receiver of `x?.m()`)
+            return override
         value = _EXPRESSIONS[type(node)](self, node)
         return self.loc.place(value, node.span)
 

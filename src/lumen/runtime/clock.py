@@ -20,8 +20,14 @@ Deterministic mode (LANGUAGE.md 7.8) is a loop, not a special case elsewhere:
   time), the loop waits for it for real. Its completion is not ordered with respect to
   other ready tasks, though, so only `io_call` is deterministic.
 
-If every task waits and no timer or real I/O can wake any of them, the program is
-deadlocked; like asyncio, the loop then waits forever.
+Deadlocks. If, while the program runs, no task is ready, no timer is pending, no
+executor job runs and no file descriptor but the loop's own self-pipe is watched, then
+nothing can ever wake a task again: the program is deadlocked (every task waits on a
+channel or a future). A virtual-clock loop knows this, so instead of waiting forever it
+cancels the main task, which `run` reports as
+`LumenError("RuntimeError", "deadlock: ...")` once the cancellation has unwound (forms
+cancel their branches, owners their futures, as usual). If the unwinding deadlocks again,
+the loop gives up with a Python RuntimeError. (Normal mode waits forever, like asyncio.)
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import threading
 from asyncio import get_running_loop
 from asyncio.events import TimerHandle
 
+from .errors import LumenError
 from .futures import Future, Owner, root_owner
 from .orchestration import _is_awaitable
 
@@ -67,6 +74,8 @@ class _VirtualSelector(selectors.DefaultSelector):
         loop = self.loop
         if timeout is None or loop._outside_work:
             # No timer (or a thread job still running): only real I/O can wake a task.
+            if timeout is None and loop._deadlocked():
+                return ready
             return super().select(None)
         loop._advance()  # nothing ready: jump to the earliest timer
         return ready
@@ -88,6 +97,21 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         self._timer_seq = itertools.count().__next__
         self._outside_work = 0  # executor jobs running in threads
         self._io: _IOThread | None = None
+        self._main_task = None  # set by `run`: the task deadlock detection cancels
+        self.deadlocks = 0
+
+    def _deadlocked(self) -> bool:
+        """Called when no task is ready and no timer pending: True (and the main task
+        cancelled) if nothing outside the loop can wake a task either."""
+        main = self._main_task
+        if (main is None or main.done() or self._outside_work
+                or len(self._selector.get_map()) > 1):  # more than the self-pipe
+            return False
+        self.deadlocks += 1
+        if self.deadlocks > 1:
+            raise RuntimeError("deadlock while unwinding a deadlocked Lumen program")
+        main.cancel(msg=_DEADLOCK)
+        return True
 
     def time(self) -> float:
         return self._vtime
@@ -210,10 +234,16 @@ def run(main, *, deterministic: bool = False, debug: bool | None = None):
         return runner.run(_main(main))
 
 
+_DEADLOCK = ("deadlock: every task is waiting (on a channel, a future or a form) and "
+             "nothing can wake them")
+
+
 async def _main(main):
     loop = get_running_loop()
     loop.set_exception_handler(_exception_handler)
     loop._lumen_t0 = loop.time()
+    if isinstance(loop, VirtualClockLoop):
+        loop._main_task = asyncio.current_task()
     root = Owner()
     token = root_owner.set(root)
     try:
@@ -221,9 +251,13 @@ async def _main(main):
         if _is_awaitable(result):
             result = await result
         return result
+    except asyncio.CancelledError:
+        if getattr(loop, "deadlocks", 0):
+            raise LumenError("RuntimeError", _DEADLOCK) from None
+        raise
     finally:
         try:
-            await root.close(reason="run ended")
+            await root.cancel_all("run ended")
         finally:
             root_owner.reset(token)
 

@@ -20,7 +20,7 @@ Ownership. A compiled cell invocation that spawns creates an `Owner`, passes it 
 future the owner spawned that is still pending and was never awaited, records each such
 cancellation (`cancelled_count`, a `future_cancelled` trace event) and waits for the
 cancellations to complete. Two kinds of pending futures are not cancelled but handed to
-the run's ROOT owner, which `clock.run` closes when the run ends:
+the run's ROOT owner, whose `cancel_all()` `clock.run` calls when the run ends:
 * futures reachable from the cell's return value (in lists, tuples, maps, sets, records,
   variants and results, at any depth): returning a future keeps it running;
 * futures that were awaited but are still pending (their awaiter was itself cancelled,
@@ -73,6 +73,11 @@ class Future(Task):
 
     def __await__(self):
         self._lumen_awaited = True
+        if self.done() and not self.cancelled():
+            return Task.__await__(self)  # C fast path: returns or raises at once
+        return self._wait()
+
+    def _wait(self):
         if not self.done():
             waiter = self.get_loop().create_future()
             wake = partial(_wake, waiter)
@@ -119,8 +124,9 @@ async def _call(thunk):
     return result
 
 
-def spawn(thunk, owner: "Owner", *, line: int = 0) -> Future:
-    """Start `thunk()` as a task owned by `owner` and return its Future."""
+def spawn(thunk, owner: "Owner | None", *, line: int = 0) -> Future:
+    """Start `thunk()` as a task owned by `owner` and return its Future (`owner` None:
+    outside `clock.run` with no owning cell, the future is owned by nobody)."""
     code = getattr(thunk, "__code__", None)
     if code is not None and code.co_flags & _CO_COROUTINE:
         coro = thunk()  # an `async def` thunk: calling it only creates the coroutine
@@ -133,10 +139,11 @@ def spawn(thunk, owner: "Owner", *, line: int = 0) -> Future:
     future = Future(coro, loop=loop, name=FUTURE_TASK_NAME)
     future._lumen_line = line
     future._lumen_awaited = False
-    owned = owner._futures
-    owned.append(future)
-    if len(owned) > owner._limit:
-        owner._compact()
+    if owner is not None:
+        owned = owner._futures
+        owned.append(future)
+        if len(owned) > owner._limit:
+            owner._compact()
     if events.listener is not None:
         events.emit("spawn", line=line)
     return future
@@ -169,39 +176,48 @@ class Owner:
     def pending(self) -> list[Future]:
         return [f for f in self._futures if not f.done()]
 
-    async def close(self, keep=None, *, reason: str = "owner returned") -> None:
-        """Cancel the never-awaited pending futures (keeping those reachable from `keep`)
-        and wait for the cancellations. `reason="run ended"` (the root owner) cancels
-        every pending future."""
+    async def close(self, keep=None) -> None:
+        """A cell invocation ends: cancel its never-awaited pending futures, except those
+        reachable from `keep` (its return value), and wait for the cancellations.
+        Pending futures that are kept or were awaited go to the run's root owner."""
         owned = self._futures
         if not owned:
             return
         self._futures = []
-        final = reason != "owner returned"
-        kept = None
-        if not final:
-            kept = set()
-            if keep is not None:
-                _collect(keep, kept.add, set())
-        root = None if final else root_owner.get()
+        kept = set()
+        if keep is not None:
+            _collect(keep, kept.add, set())
+        root = root_owner.get()
         victims = []
         for future in owned:
             if future.done():
                 continue
-            if not final and (future._lumen_awaited or future in kept):
+            if future._lumen_awaited or future in kept:
                 if root is not None and root is not self:
                     root.adopt(future)
-                continue
-            future.cancel()
-            victims.append(future)
+            else:
+                victims.append(future)
         if victims:
-            await _wait_finished(victims)
-            self.cancelled_count += len(victims)
-            for future in victims:
-                if not future.cancelled():
-                    future.exception()  # it failed while being cancelled: mark it seen
-                if events.listener is not None:
-                    events.emit("future_cancelled", line=future._lumen_line, reason=reason)
+            await self._cancel(victims, "owner returned")
+
+    async def cancel_all(self, reason: str = "run ended") -> None:
+        """Cancel every pending future this owner holds and wait for the cancellations
+        (the root owner, when the run ends)."""
+        owned, self._futures = self._futures, []
+        victims = [f for f in owned if not f.done()]
+        if victims:
+            await self._cancel(victims, reason)
+
+    async def _cancel(self, victims: list, reason: str) -> None:
+        for future in victims:
+            future.cancel()
+        await _wait_finished(victims)
+        self.cancelled_count += len(victims)
+        for future in victims:  # in spawn order: deterministic traces
+            if not future.cancelled():
+                future.exception()  # it failed while being cancelled: mark it seen
+            if events.listener is not None:
+                events.emit("future_cancelled", line=future._lumen_line, reason=reason)
 
 
 async def _wait_finished(tasks: list) -> None:

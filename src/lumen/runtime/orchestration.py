@@ -107,32 +107,36 @@ class Form(Scope):
     def never_started(self) -> range:
         return range(self.next, self.size)
 
+    async def run(self) -> None:
+        """Start the branches and wait until every one of them has finished."""
+        try:
+            self.fill()
+        except BaseException:  # KeyboardInterrupt from an eager step, or a bug
+            self.stop()
+            await self.join()
+            raise
+        if self.running:
+            await self.join()
+
+    def failure_summary(self, errors: list) -> tuple[str, list]:
+        """The text `line 4: Halt: boom; line 5: ...` and the errors as LumenErrors, in
+        source order, for the forms that fail when every branch has failed."""
+        failures = [(i, translate(e)) for i, e in enumerate(errors) if e is not None]
+        text = "; ".join(f"line {self.branch_line(i)}: {e.kind}: {e.message}"
+                         for i, e in failures)
+        return text, [e for _, e in failures]
+
 
 async def _run(form: Form, kind: str) -> None:
-    """Start the form's branches and wait for all of them; trace it if asked."""
-    listener = events.listener
-    if listener is None:
-        try:
-            form.fill()
-        except BaseException:
-            form.stop()
-            await form.join()
-            raise
-        if form.running:
-            await form.join()
+    """`form.run()`, traced when a listener is set."""
+    if events.listener is None:
+        await form.run()
         return
     start = form.loop.time()
     events.emit("form_start", form=kind, line=form.line, branches=form.size)
     outcome = "error"
     try:
-        try:
-            form.fill()
-        except BaseException:
-            form.stop()
-            await form.join()
-            raise
-        if form.running:
-            await form.join()
+        await form.run()
         outcome = "ok" if form.outcome_ok() else "error"
     except CancelledError:
         outcome = "cancelled"
@@ -176,10 +180,15 @@ class _Gather(Form):
         return None
 
 
+def _shown(value) -> str:
+    from .display import short_display  # error path only
+    return short_display(value)
+
+
 def _check_limit(limit):
     if type(limit) is not int or limit < 1:
         raise LumenError("TypeError", f"parallel limit must be an Int of at least 1, "
-                                      f"got {limit!r}")
+                                      f"got {_shown(limit)}")
     return limit
 
 
@@ -196,9 +205,11 @@ async def parallel_for(items, body, *, limit=None, line=0) -> list:
     return form.results
 
 
-async def parallel(branches, *, lines=None, line=None) -> tuple:
-    """Block `parallel`: a tuple of all branch values in source order."""
-    form = _Gather(_loop(), branches, None, lines, _form_line(line, lines))
+async def parallel(branches, *, lines=None, line=None, limit=None) -> tuple:
+    """Block `parallel(limit: n)`: a tuple of all branch values in source order."""
+    if limit is not None:
+        _check_limit(limit)
+    form = _Gather(_loop(), branches, None, lines, _form_line(line, lines), limit)
     await _run(form, "parallel")
     if form.error is not None:
         raise form.error
@@ -245,13 +256,8 @@ class _First(Form):
         return self.winner
 
     def all_failed(self, what: str) -> LumenError:
-        errors = [translate(e) for e in self.errors if e is not None]
-        parts = "; ".join(f"line {self.branch_line(i)}: {translate(e).kind}: "
-                          f"{translate(e).message}"
-                          for i, e in enumerate(self.errors) if e is not None)
-        message = f"all {self.size} {what} failed"
-        if parts:
-            message += ": " + parts
+        text, errors = self.failure_summary(self.errors)
+        message = f"all {self.size} {what} failed" + (f": {text}" if text else "")
         return LumenError("RaceFailed", message, details=errors)
 
 
@@ -364,12 +370,9 @@ async def vote(branches, *, lines=None, line=None):
     form = _Vote(_loop(), branches, lines, _form_line(line, lines))
     await _run(form, "vote")
     if form.decided is None:
-        parts = "; ".join(f"line {form.branch_line(i)}: {translate(e).kind}: "
-                          f"{translate(e).message}"
-                          for i, e in enumerate(form.errors) if e is not None)
-        message = f"all {form.size} branches failed" + (": " + parts if parts else "")
-        raise LumenError("VoteFailed", message,
-                         details=[translate(e) for e in form.errors if e is not None])
+        text, errors = form.failure_summary(form.errors)
+        message = f"all {form.size} branches failed" + (f": {text}" if text else "")
+        raise LumenError("VoteFailed", message, details=errors)
     return form.decided[0]
 
 
@@ -410,13 +413,18 @@ class _Deadline(Form):
 
 
 def _seconds(ms, what: str) -> float:
-    if (type(ms) is not int and type(ms) is not float) or not ms >= 0:
-        raise LumenError("TypeError", f"{what} expects a non-negative number of "
-                                      f"milliseconds, got {ms!r}")
-    seconds = ms / 1000
-    if not math.isfinite(seconds):
-        raise LumenError("TypeError", f"{what} expects a finite number of milliseconds")
-    return seconds
+    """`ms` (an Int or Float >= 0, finite) in seconds, else a Lumen TypeError."""
+    if (type(ms) is int or type(ms) is float) and ms >= 0:
+        try:
+            seconds = ms / 1000
+        except OverflowError:
+            seconds = math.inf
+        if math.isfinite(seconds):
+            return seconds
+        raise LumenError("TypeError", f"{what} expects a finite number of milliseconds, "
+                                      f"got {_shown(ms)}")
+    raise LumenError("TypeError", f"{what} expects a non-negative number of "
+                                  f"milliseconds, got {_shown(ms)}")
 
 
 async def timeout(ms, thunk, *, line=0):

@@ -23,13 +23,21 @@ Two properties the forms rely on:
    branch's first step runs at once, inside `start`, with the new task as the current
    task. A branch that never suspends finishes before `start` returns and costs no
    loop iteration. Eager stepping needs the standard loop's ready queue; on any other
-   loop branches start on the next iteration instead, with the same semantics.
+   loop branches start on the next iteration instead, with the same semantics. Eager
+   steps nest (a branch's first step can start a nested form's branches) and each level
+   costs Python stack, so past `EAGER_DEPTH` nested levels branches start lazily too:
+   recursion through forms is as unbounded as with plain tasks.
 
 Invariants (state that `join`'s correctness depends on):
 * `tasks[i]` is branch i's task from `start` until the branch has reported, else None;
 * `running` == the number of non-None entries in `tasks`;
 * `stopped` is set once; after it, a branch that ends with CancelledError was cancelled
   by the scope (a CancelledError before it is the branch's own failure).
+* every branch runs in its own copy of the form's context, captured when the first
+  branch starts (in the task running the form, after the `form_start` trace event, so
+  what a trace listener sets there is inherited); also a branch started from inside
+  another branch (a `limit` refill): context variables a branch sets never leak into
+  its siblings.
 """
 
 from __future__ import annotations
@@ -37,9 +45,11 @@ from __future__ import annotations
 from asyncio import CancelledError, Task
 from asyncio.tasks import _current_tasks, _enter_task, _leave_task
 from collections import deque
+from contextvars import copy_context
 from functools import partial
 
 BRANCH_TASK_NAME = "lumen-branch"  # a constant name: no "Task-N" string per branch
+EAGER_DEPTH = 16  # eager first steps nested deeper than this start lazily instead
 
 
 async def _branch(scope: "Scope", index: int, awaitable):
@@ -58,6 +68,9 @@ async def _branch(scope: "Scope", index: int, awaitable):
 
 def _step_now(loop, ready: deque, task: Task) -> bool:
     """Run `task`'s first step now, as the current task; False if it could not be done."""
+    depth = loop.__dict__.get("_lumen_eager_depth", 0)  # eager steps running, nested
+    if depth >= EAGER_DEPTH:
+        return False
     handle = ready.pop()  # Task() has just appended its first step to the ready queue
     if getattr(handle._callback, "__self__", None) is not task:
         ready.append(handle)  # someone else's callback (another thread?): start lazily
@@ -65,16 +78,19 @@ def _step_now(loop, ready: deque, task: Task) -> bool:
     current = _current_tasks.get(loop)
     if current is not None:
         _leave_task(loop, current)
+    loop._lumen_eager_depth = depth + 1
     try:
         handle._context.run(handle._callback)
     finally:
+        loop._lumen_eager_depth = depth
         if current is not None:
             _enter_task(loop, current)
     return True
 
 
 class Scope:
-    __slots__ = ("loop", "tasks", "running", "stopped", "cancelled", "_waiter", "_ready")
+    __slots__ = ("loop", "tasks", "running", "stopped", "cancelled", "_waiter", "_ready",
+                 "_context")
 
     def __init__(self, loop, size: int):
         self.loop = loop
@@ -84,7 +100,8 @@ class Scope:
         self.cancelled: list[int] = []  # indices of the branches `stop` cancelled
         self._waiter = None  # the future `join` sleeps on while branches run
         ready = getattr(loop, "_ready", None)
-        self._ready = ready if type(ready) is deque else None
+        self._ready = ready if type(ready) is deque and hasattr(loop, "__dict__") else None
+        self._context = None  # the form's context (see start), copied for each branch
 
     # ------------------------------------------------------------------ policy hooks
 
@@ -98,14 +115,18 @@ class Scope:
 
     def start(self, index: int, awaitable) -> None:
         """Run `awaitable` as branch `index`; it reports through the policy hooks."""
-        task = Task(_branch(self, index, awaitable), loop=self.loop, name=BRANCH_TASK_NAME)
+        context = self._context
+        if context is None:  # the first branch starts in the task running the form
+            context = self._context = copy_context()
+        task = Task(_branch(self, index, awaitable), loop=self.loop, name=BRANCH_TASK_NAME,
+                    context=context.copy())
         self.tasks[index] = task
         self.running += 1
         ready = self._ready
         if ready is None or not _step_now(self.loop, ready, task):
             # Not stepped yet: if it is cancelled before its first step, `_branch` never
             # runs and cannot report, so a done-callback accounts for it.
-            task.add_done_callback(partial(self._lazy_done, index))
+            task.add_done_callback(partial(self._lazy_done, index, awaitable))
 
     def stop(self) -> None:
         """Cancel every running branch and start no more. Idempotent."""
@@ -152,6 +173,9 @@ class Scope:
                 if waiter is not None and not waiter.done():
                     waiter.set_result(None)
 
-    def _lazy_done(self, index: int, task: Task) -> None:
+    def _lazy_done(self, index: int, awaitable, task: Task) -> None:
         if self.tasks[index] is task:  # cancelled before its first step: never reported
+            close = getattr(awaitable, "close", None)
+            if close is not None:
+                close()  # the branch's coroutine never ran: no "never awaited" warning
             self._finish(index, None, CancelledError())

@@ -127,7 +127,9 @@ class Failure(Record):
 
 # (enum name, variant name) -> the singleton of a unit variant; lets unit variants
 # unpickle to the very same object.
-VARIANT_REGISTRY: dict[tuple[str, str], "Variant"] = {}
+# (module, enum, variant) -> the unit variant's one instance. The module (the program's
+# path for compiled code) keeps same-named enums of different programs apart.
+VARIANT_REGISTRY: dict[tuple[str, str, str], "Variant"] = {}
 
 
 class Variant:
@@ -173,7 +175,7 @@ class Variant:
     def __reduce__(self):
         cls = type(self)
         if not cls._lumen_fields:
-            return (unit_variant, (cls._lumen_enum, cls._lumen_name))
+            return (unit_variant, (cls._lumen_enum, cls._lumen_name, cls.__module__))
         return (_restore_slots, (cls, self._lumen_values()))
 
 
@@ -184,14 +186,14 @@ def _unit_variant_new(cls, *args, **kwargs):
     if instance is None:
         instance = object.__new__(cls)
         cls._lumen_instance = instance
-        VARIANT_REGISTRY[(cls._lumen_enum, cls._lumen_name)] = instance
+        VARIANT_REGISTRY[(cls.__module__, cls._lumen_enum, cls._lumen_name)] = instance
     return instance
 
 
-def unit_variant(enum_name: str, variant_name: str) -> Variant:
+def unit_variant(enum_name: str, variant_name: str, module: str = __name__) -> Variant:
     """The singleton of a unit variant (used by unpickling)."""
     try:
-        return VARIANT_REGISTRY[(enum_name, variant_name)]
+        return VARIANT_REGISTRY[(module, enum_name, variant_name)]
     except KeyError:
         raise LumenError("RuntimeError", f"unknown variant {enum_name}.{variant_name} "
                                          "(is the module that defines it loaded?)") from None

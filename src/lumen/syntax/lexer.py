@@ -35,6 +35,8 @@ class Lexer:
         self.tokens: list[Token] = []
         self.line_has_tokens = False
         self.line_indent = 1
+        self.error_lines: set[int] = set()
+        self.broken = False
 
     # ------------------------------------------------------------------- positions
 
@@ -45,6 +47,9 @@ class Lexer:
         return Span(start_line, start_col, self.line, self.col())
 
     def error(self, message: str, span: Span, hint: str | None = None) -> None:
+        if span.line in self.error_lines:   # one error per line: the rest are echoes
+            return
+        self.error_lines.add(span.line)
         self.sink.error("E001", message, span, hint)
 
     def add(self, kind: str, value, span: Span) -> None:
@@ -195,6 +200,9 @@ class Lexer:
             self.add(T.RAW_STRING, "".join(p for p in parts if isinstance(p, str)), span)
         else:
             self.add(T.STRING, tuple(parts), span)
+        if self.broken:   # the rest of the line is lost: the parser abandons the statement
+            self.broken = False
+            self.add(T.ERROR, "", Span(self.line, self.col(), self.line, self.col()))
 
     def string_body(self, terminator: str, triple: bool, raw: bool,
                     start_span: Span | None) -> list:
@@ -233,6 +241,14 @@ class Lexer:
                 if buf:
                     parts.append("".join(buf))
                     buf = []
+                if not triple and not _closes_on_line(self.text, self.pos):
+                    start = Span(self.line, self.col(), self.line, self.col() + 1)
+                    self.error("unterminated interpolation: `{` has no `}` on this line", start,
+                               r"close it with `}`, or write `\{` for a literal brace")
+                    end = self.text.find("\n", self.pos)
+                    self.pos = len(self.text) if end < 0 else end
+                    self.broken = True
+                    break
                 parts.append(self.interpolation())
                 continue
             buf.append(ch)
@@ -267,6 +283,7 @@ class Lexer:
         open_line, open_col = self.line, self.col()
         self.pos += 1
         sub = Lexer(self.text, self.sink)
+        sub.error_lines = self.error_lines
         sub.pos, sub.line, sub.line_start = self.pos, self.line, self.line_start
         sub.line_has_tokens = True  # never a `role` line, never first on line
         toks = sub.run(stop_at_brace=True)
@@ -285,6 +302,32 @@ class Lexer:
                        r"put an expression between the braces, or write `\{` for a literal brace")
         toks.append(Token(T.EOF, None, end_span))
         return tuple(toks)
+
+
+def _closes_on_line(text: str, pos: int) -> bool:
+    """Does the `{` at `pos` have its `}` before the end of the line (skipping nested
+    braces and strings)?"""
+    depth = 0
+    i = pos
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            return False
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return True
+        elif ch == '"':
+            i += 1
+            while i < n and text[i] not in '"\n':
+                i += 2 if text[i] == "\\" else 1
+            if i >= n or text[i] == "\n":
+                return False
+        i += 1
+    return False
 
 
 def _dedent_parts(parts: list) -> list:

@@ -108,9 +108,9 @@ class Session:
             executor, listener = self._installed
             self._installed = None
             if tool_calls.executor == self.execute:
-                tool_calls.executor = executor
+                tool_calls.executor = _live(executor)
             if self.trace is not None and events.listener == self.trace.on_event:
-                events.listener = listener
+                events.listener = _live(listener)
 
     def __enter__(self) -> "Session":
         return self.install()
@@ -256,6 +256,16 @@ class Session:
         self.trace.tool_call(handle=handle, provider=provider, request_view=view,
                              line=line, start=start, duration_ms=duration_ms,
                              result=value, error=error, has_result=done)
+
+
+def _live(hook):
+    """`hook`, unless it belongs to a session or trace that has been closed since."""
+    owner = getattr(hook, "__self__", None)
+    if isinstance(owner, Session) and owner._closed:
+        return None
+    if getattr(owner, "_file", True) is None:      # a closed TraceWriter
+        return None
+    return hook
 
 
 def _now_ms(loop) -> float:

@@ -14,6 +14,7 @@ SDK's async client.
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 from ..structured import InvalidOutput, build_record, response_format
@@ -33,6 +34,7 @@ class OpenAICompatibleProvider(Provider):
         super().__init__(spec, services)
         self._client = None
         self._http = None
+        self._creating: asyncio.Lock | None = None
 
     @classmethod
     def defaults(cls, options: dict) -> dict:
@@ -59,18 +61,26 @@ class OpenAICompatibleProvider(Provider):
         return key
 
     async def client(self, ctx):
-        if self._client is None:
-            import openai
-
-            key = self.api_key(ctx)
-            base_url = await self.base_url(ctx)
-            timeout = self.options.get("timeout_ms", DEFAULT_TIMEOUT_MS) / 1000.0
-            hooks = {"request": [_strip_authorization]} if key is None else {}
-            self._http = openai.DefaultAsyncHttpxClient(event_hooks=hooks, timeout=timeout)
-            self._client = openai.AsyncOpenAI(api_key=key or "no-key", base_url=base_url,
-                                              max_retries=0, timeout=timeout,
-                                              http_client=self._http)
+        if self._client is not None:
+            return self._client
+        if self._creating is None:
+            self._creating = asyncio.Lock()
+        async with self._creating:          # concurrent first calls share one client
+            if self._client is None:
+                await self._create(ctx)
         return self._client
+
+    async def _create(self, ctx) -> None:
+        import openai
+
+        key = self.api_key(ctx)
+        base_url = await self.base_url(ctx)
+        timeout = self.options.get("timeout_ms", DEFAULT_TIMEOUT_MS) / 1000.0
+        hooks = {"request": [_strip_authorization]} if key is None else {}
+        self._http = openai.DefaultAsyncHttpxClient(event_hooks=hooks, timeout=timeout)
+        self._client = openai.AsyncOpenAI(api_key=key or "no-key", base_url=base_url,
+                                          max_retries=0, timeout=timeout,
+                                          http_client=self._http)
 
     async def aclose(self) -> None:
         client, http = self._client, self._http
