@@ -113,7 +113,7 @@ SIGNATURES: dict[str, Sig] = {
     "ends_with": Sig((P("s", "String"), P("suffix", "String")), "Bool"),
     "upper": Sig((P("s", "String"),), "String"),
     "lower": Sig((P("s", "String"),), "String"),
-    "trim": Sig((P("s", "String"),), "String"),
+    "trim": Sig((P("s", "String"), O("chars", "String")), "String"),
     "replace": Sig((P("s", "String"), P("old", "String"), P("new", "String")), "String"),
     "chars": Sig((P("s", "String"),), "list[String]"),
     "repeat": Sig((P("s", "String | list"), P("n", "Int")), "Any"),

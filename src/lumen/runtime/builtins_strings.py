@@ -27,11 +27,13 @@ def lower(s: str) -> str:
     raise expects("lower", "String", s)
 
 
-def trim(s: str) -> str:
-    """Without leading and trailing whitespace."""
-    if type(s) is str:
-        return s.strip()
-    raise expects("trim", "String", s)
+def trim(s: str, chars: str | None = None) -> str:
+    """Without leading and trailing whitespace (or, given `chars`, those characters)."""
+    if type(s) is str and (chars is None or type(chars) is str):
+        return s.strip(chars)
+    if type(s) is not str:
+        raise expects("trim", "String", s)
+    raise expects("trim", "String", chars, "chars")
 
 
 def starts_with(s: str, prefix: str) -> bool:
