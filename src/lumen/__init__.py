@@ -4,13 +4,16 @@ The embedding API lives here:
 
     program = lumen.load("workflow.lm")      # parse, check, compile (raises CheckError)
     program.run("cell", arg=1)              # run a cell; await program.run_async(...)
+
+    @lumen.tool("weather.today")            # a Python function as the provider of a tool
+    def today(city: str) -> str: ...
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "CheckError", "LumenError", "Program", "__version__"]
+__all__ = ["load", "tool", "CheckError", "LumenError", "Program", "__version__"]
 
 
 class CheckError(Exception):
@@ -37,6 +40,9 @@ def __getattr__(name: str):
     if name == "Program":
         from .driver import Program
         return Program
+    if name == "tool":
+        from .tools.registry import tool
+        return tool
     if name == "LumenError":
         from .runtime.errors import LumenError
         return LumenError

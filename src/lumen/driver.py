@@ -41,6 +41,9 @@ def build(path: str | os.PathLike, check_only: bool = False) -> Build:
         sink.error("E004", "the program nests too deeply to compile", Span(1, 1, 1, 1),
                    "split deeply nested expressions into `let` bindings")
         return Build(None, sink.items)
+    if not any(d.is_error for d in loader.diagnostics):
+        for checked in loader.order:
+            tool_warnings(checked)
     diagnostics = loader.diagnostics
     if any(d.is_error for d in diagnostics) or unit is None:
         return Build(None, diagnostics)
@@ -188,6 +191,51 @@ class Loader:
                 unit.code = compile_analysis(unit.analysis)
 
 
+def tool_warnings(unit: Unit) -> None:
+    """What `lumen check` says about tools: a tool with no provider (an error only when
+    called) and grant keys no provider understands; a malformed lumen.toml is an error."""
+    analysis = unit.analysis
+    if analysis is None or not analysis.tools:
+        return
+    import re
+    from .check.suggest import did_you_mean
+    from .config import ConfigError, load_for
+    from .syntax import ast as A
+    from .tools.policy import KNOWN_KEYS
+    from .tools.registry import resolve
+
+    sink = unit.sink
+    try:
+        config = load_for(unit.source.path)
+    except ConfigError as exc:
+        where = re.match(r"^(.*?):(\d+): (.*)$", exc.message, re.S)
+        if where:
+            toml = SourceFile.read(where[1])
+            line = int(where[2])
+            span = Span(line, 1, line, len(toml.line_text(line)) + 1)
+            toml_sink = DiagnosticSink(toml)
+            toml_sink.error("E601", where[3], span, exc.hint)
+            sink.items.extend(toml_sink.items)
+        else:
+            sink.error("E601", exc.message, Span(1, 1, 1, 1), exc.hint)
+        return
+    for tool in analysis.tools:
+        if resolve(tool.tool, config) is None:
+            sink.warning("W101", f"tool `{tool.tool}` has no provider: calling `{tool.alias}` "
+                                 f"will fail", tool.node.span,
+                         f"add to lumen.toml: [providers] \"{tool.tool}\" = \"...\" "
+                         f"(see docs/tools.md)")
+    grants = [i for i in analysis.module.items if isinstance(i, A.Grant)]
+    for agent in analysis.agents.values():
+        grants += [m for m in agent.node.members if isinstance(m, A.Grant)]
+    for grant in grants:
+        for entry in grant.entries:
+            if entry.key not in KNOWN_KEYS:
+                sink.warning("W102", f"unknown grant key `{entry.key}`", entry.span,
+                             did_you_mean(entry.key, KNOWN_KEYS) or
+                             f"grant keys: {', '.join(KNOWN_KEYS)}")
+
+
 def resolve_import(base: Path, parts) -> Path | None:
     stem = base.joinpath(*parts)
     for suffix in (".lm.md", ".lm"):
@@ -273,15 +321,59 @@ class Program:
             return getattr(target(), method)
         return target
 
-    async def run_async(self, cell: str | None = None, **args):
+    async def run_async(self, cell: str | None = None, /, **args):
         """Run inside an already running event loop (see `run` for the arguments)."""
-        value = self._start(cell, args)
-        return await value if _is_coroutine(value) else value
+        session = self.open_session()
+        outcome, error = "error", None
+        try:
+            value = self._start(cell, args)
+            value = await value if _is_coroutine(value) else value
+            outcome = "ok"
+            return value
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if session is not None:
+                session.close(outcome, error=error)
 
-    def run(self, cell: str | None = None, **args):
+    def run(self, cell: str | None = None, /, **args):
         """Run the top-level statements once, then `cell` (default `main`, if any) with
         `args`; returns its result. Deep recursion gets a deep stack."""
-        return run_on_big_stack(lambda: self._run_sync(cell, args))
+        return self.execute(cell, args)
+
+    def execute(self, cell: str | None, args: dict, *, trace=None, record=None, replay=None):
+        """`run` with the run's tool options: a trace file, a recording to write or one to
+        replay (LANGUAGE.md section 11)."""
+        session = self.open_session(trace=trace, record=record, replay=replay)
+        outcome, error = "error", None
+        try:
+            value = run_on_big_stack(lambda: self._run_sync(cell, args))
+            outcome = "ok"
+            return value
+        except KeyboardInterrupt as exc:
+            outcome, error = "interrupted", exc
+            raise
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if session is not None:
+                session.close(outcome, error=error)
+
+    def uses_tools(self) -> bool:
+        return any(unit.analysis is not None and unit.analysis.tools
+                   for unit in self.loader.order)
+
+    def open_session(self, trace=None, record=None, replay=None):
+        """The tools session of one run (None when the program has no tools and nothing is
+        traced, recorded or replayed: then the tools layer is never even imported)."""
+        if not (self.uses_tools() or trace or record or replay):
+            return None
+        from .tools.session import Session
+        session = Session.open(self.path, trace=trace, record=record, replay=replay,
+                               deterministic=self.deterministic)
+        return session.install()
 
     def _run_sync(self, cell, args):
         value = self._start(cell, args)

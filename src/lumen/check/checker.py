@@ -99,6 +99,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         items = self.module.items
         self.collect(items)
         self.resolve_signatures()
+        self.check_grants()
         self.check_script()
         for item in items:
             self.check_declaration(item)
@@ -112,6 +113,23 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
             for name, t in self.type_names.items()
             if not (isinstance(t, T.Named) and getattr(t.info, "builtin", False))}
         return self.analysis
+
+    def check_grants(self) -> None:
+        """A grant must name a tool alias declared where it applies."""
+        top = {t.alias for t in self.tools if t.agent is None}
+        scopes = [(self.module.items, top, None)]
+        for agent in self.agents.values():
+            scopes.append((agent.node.members, top | set(agent.tools), agent))
+        for members, aliases, agent in scopes:
+            for item in members:
+                if isinstance(item, A.Grant) and item.alias not in aliases:
+                    where = f" in {agent.kind} `{agent.name}`" if agent else ""
+                    self.error("E250", f"`grant {item.alias}` names no tool declared{where}",
+                               item.span, did_you_mean(item.alias, aliases) or
+                               f"declare it first: `use tool llm.chat as {item.alias}`")
+                if isinstance(item, A.Grant):
+                    for entry in item.entries:
+                        self.expr(entry.value)
 
     def check_script(self) -> None:
         names = self.module_names

@@ -65,13 +65,14 @@ class Compiler(ExpressionCompiler, CallCompiler, PatternCompiler, OrchestrationC
         for item in items:
             if isinstance(item, (A.RecordDecl, A.EnumDecl)):
                 body.extend(self.declaration(item))
+        handles = self.tool_handles()
         for item in items:
             if isinstance(item, A.AgentDecl):
                 body.extend(self.agent_class(item))
         for item in items:
             if isinstance(item, A.CellDecl):
                 body.extend(self.cell(item))
-        body.extend(self.tool_handles())
+        body.extend(handles)
         body.extend(self.script_function())
         consts = []
         for item in items:

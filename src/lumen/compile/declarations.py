@@ -239,11 +239,33 @@ class DeclarationCompiler:
             E.assign("_lumen_field_types", E.literal(
                 tuple(str(info.fields[f][0]) for f in fields))),
             E.assign("_lumen_json_schema", E.literal(record_schema(info))),
+            E.assign("_lumen_json_spec", E.call("_L_staticmethod", [py.Lambda(
+                args=E.args([]), body=py.Tuple(elts=[
+                    py.Tuple(elts=[E.const(f), self.json_spec(info.fields[f][0])], ctx=E.LOAD)
+                    for f in fields], ctx=E.LOAD))])),
             init,
         ]
         cls = py.ClassDef(name=name, bases=[E.name("_L_Record")], keywords=[],
                           body=class_body, decorator_list=[])
         return self.loc.place(cls, node.span)
+
+    def json_spec(self, ty: T.Ty) -> py.expr:
+        """How JSON data becomes a value of `ty` (see `values.from_json`): evaluated when
+        first needed, so records may refer to records declared after them."""
+        if ty == T.FLOAT:
+            return E.const("float")
+        if isinstance(ty, T.Union):
+            return py.Tuple(elts=[E.const("union"), py.Tuple(
+                elts=[self.json_spec(m) for m in ty.members], ctx=E.LOAD)], ctx=E.LOAD)
+        if isinstance(ty, T.Generic) and ty.name in ("list", "set", "map"):
+            inner = self.json_spec(ty.arg(1) if ty.name == "map" else ty.arg(0))
+            return py.Tuple(elts=[E.const(ty.name), inner], ctx=E.LOAD)
+        if isinstance(ty, T.Generic) and ty.name == "tuple" and ty.args:
+            items = py.Tuple(elts=[self.json_spec(a) for a in ty.args], ctx=E.LOAD)
+            return py.Tuple(elts=[E.const("tuple"), items], ctx=E.LOAD)
+        if isinstance(ty, T.Named) and ty.kind in ("record", "enum"):
+            return py.Tuple(elts=[E.const(ty.kind), self.type_ref(ty)], ctx=E.LOAD)
+        return E.const("any")
 
     def field_binding(self, field: A.RecordField):
         for binding in self.a.bindings.values():
@@ -325,38 +347,50 @@ class DeclarationCompiler:
         return out
 
     def tool_handles(self) -> list:
+        """One handle per tool and scope: an agent's grants apply only inside it, on top of
+        the top-level grants of the same tool (LANGUAGE.md 8.4)."""
         out = []
-        for i, tool in enumerate(self.a.tools):
-            handle = f"_L_tool{i}"
-            grants = self.grants_for(tool)
-            value = E.call("_L_make_tool", [E.const(tool.tool), E.const(tool.alias),
-                                            grants, E.const(tool.agent.name if tool.agent
-                                                            else None)])
-            out.append(self.loc.place(E.assign(handle, value), tool.node.span))
+        self.handles: dict = {}
+        for tool in self.a.tools:
+            scopes = [tool.agent] if tool.agent is not None else [None] + [
+                agent for agent in self.a.agents.values()
+                if tool.alias not in agent.tools and self.agent_grants(agent, tool.alias)]
+            for agent in scopes:
+                handle = f"_L_tool{len(self.handles)}"
+                self.handles[(tool, agent.name if agent else None)] = handle
+                value = E.call("_L_make_tool", [
+                    E.const(tool.tool), E.const(tool.alias), self.grants_for(tool, agent),
+                    E.const(agent.name if agent else None)])
+                out.append(self.loc.place(E.assign(handle, value), tool.node.span))
         return out
 
-    def grants_for(self, tool) -> py.expr:
-        """The tool's grants: top-level ones, then its agent's on top (later keys win)."""
+    def agent_grants(self, agent, alias: str) -> list:
+        return [item for item in agent.node.members
+                if isinstance(item, A.Grant) and item.alias == alias]
+
+    def grants_for(self, tool, agent) -> py.expr:
+        """Grant entries in order: top-level ones, then the agent's (later keys win)."""
         entries: list = []
-        scopes = [self.a.module.items]
-        if tool.agent is not None:
-            scopes.append(tool.agent.node.members)
-        for i, members in enumerate(scopes):
-            for item in members:
-                if isinstance(item, A.Grant) and item.alias == tool.alias:
-                    entries.extend(item.entries)
-        keys = [E.const(e.key) for e in entries]
+        for item in self.a.module.items:
+            if isinstance(item, A.Grant) and item.alias == tool.alias:
+                entries.extend(item.entries)
+        if agent is not None:
+            for item in self.agent_grants(agent, tool.alias):
+                entries.extend(item.entries)
         saved = self.state
         self.state = self.module_state()
         try:
-            values = [self.expr(e.value) for e in entries]
+            pairs = [py.Tuple(elts=[E.const(e.key), self.expr(e.value)], ctx=E.LOAD)
+                     for e in entries]
         finally:
             self.state = saved
-        return py.List(elts=[py.Tuple(elts=[k, v], ctx=E.LOAD) for k, v in zip(keys, values)],
-                       ctx=E.LOAD)
+        return py.List(elts=pairs, ctx=E.LOAD)
 
     def tool_ref(self, tool) -> py.expr:
-        return E.name(f"_L_tool{self.a.tools.index(tool)}")
+        info = self.state.info if self.state is not None else None
+        agent = info.agent.name if info is not None and info.agent is not None else None
+        handle = self.handles.get((tool, agent)) or self.handles[(tool, None)]
+        return E.name(handle)
 
     # ----------------------------------------------------------------- script
 

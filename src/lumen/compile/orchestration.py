@@ -18,7 +18,7 @@ _FORMS = {"parallel": "_L_parallel", "race": "_L_race", "vote": "_L_vote",
 
 
 class OrchestrationCompiler:
-    def thunk(self, node, hint: str = "br") -> str:
+    def thunk(self, node, hint: str = "branch") -> str:
         """Emit an async def that evaluates the expression `node` (a checked branch)."""
         info = self.a.functions[node]
         fname = self.temp(hint)
@@ -36,7 +36,7 @@ class OrchestrationCompiler:
         info = self.a.functions[node]
         iterable = self.iteration(node.iterable)
         limit = self.expr(node.limit) if node.limit is not None else E.const(None)
-        fname = self.temp("br")
+        fname = self.temp("branch")
         prologue: list = []
         if isinstance(node.target, A.BindPat) and node.target in self.a.bindings:
             param = self.a.bindings[node.target].py_name
@@ -109,13 +109,13 @@ class OrchestrationCompiler:
         if isinstance(first, A.ListLit):
             futures = []
             for item in first.items:
-                fname = self.thunk(item, "sp")
+                fname = self.thunk(item, "spawn")
                 futures.append(E.call("_L_spawn", [E.name(fname), self.owner()],
                                       [E.kw("line", E.const(item.span.line))]))
             return py.List(elts=futures, ctx=E.LOAD)
         if isinstance(first, A.Lambda):
             return E.call("_L_spawn", [self.expr(first), self.owner()], [line])
-        fname = self.thunk(first, "sp")
+        fname = self.thunk(first, "spawn")
         return E.call("_L_spawn", [E.name(fname), self.owner()], [line])
 
     def ex_await(self, node: A.Await) -> py.expr:

@@ -216,6 +216,8 @@ def _readable_part(part: str) -> str:
         return ""
     if part.startswith("_L_c_"):  # the compiler's type-checking wrapper of a cell
         return part[5:]
+    if part == "_L_script":  # the top-level statements
+        return "<script>"
     match = _GENERATED_NAME.match(part)
     if match is None:
         return part

@@ -74,6 +74,10 @@ class Record:
 
     _lumen_get_values = staticmethod(lambda obj: ())
 
+    @classmethod
+    def _lumen_from_json(cls, data: dict):
+        return record_from_json(cls, data)
+
     def _lumen_values(self) -> tuple:
         return self._lumen_get_values(self)
 
@@ -123,6 +127,84 @@ class Failure(Record):
         self.line = line
 
 
+class HttpResponse(Record):
+    """What `http.request` returns."""
+
+    __slots__ = ("status", "headers", "body")
+    _lumen_name = "HttpResponse"
+    _lumen_fields = ("status", "headers", "body")
+    _lumen_field_types = ("Int", "map[String, String]", "String")
+    _lumen_json_schema = {
+        "type": "object", "additionalProperties": False,
+        "required": ["status", "headers", "body"],
+        "properties": {"status": {"type": "integer"},
+                       "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                       "body": {"type": "string"}}}
+
+    def __init__(self, status: int, headers: dict, body: str):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+# ------------------------------------------------------------------- from JSON data
+
+def record_from_json(cls, data: dict):
+    """Build record `cls` from JSON data (structured output of a model, a replayed
+    recording): nested records, enums, Floats and sets are rebuilt from the field types
+    the compiler recorded (`_lumen_json_spec`); the constructor then checks everything."""
+    spec = getattr(cls, "_lumen_json_spec", None)
+    if spec is None:
+        return cls(**data)
+    kinds = dict(spec())
+    return cls(**{name: from_json(kinds.get(name, "any"), value)
+                  for name, value in data.items()})
+
+
+def from_json(spec, value):
+    """`value` (JSON data) as a value of the type that `spec` describes, where it fits;
+    anything that does not fit is returned as it is, for the type checks to report."""
+    if spec == "float":
+        return float(value) if type(value) is int else value
+    if type(spec) is not tuple:
+        return value
+    kind, inner = spec
+    if kind == "record" and type(value) is dict:
+        return record_from_json(inner, value)
+    if kind == "list" and type(value) is list:
+        return [from_json(inner, v) for v in value]
+    if kind == "set" and type(value) is list:
+        return LumenSet(from_json(inner, v) for v in value)
+    if kind == "map" and type(value) is dict:
+        return {k: from_json(inner, v) for k, v in value.items()}
+    if kind == "tuple" and type(value) is list and len(value) == len(inner):
+        return tuple(from_json(s, v) for s, v in zip(inner, value))
+    if kind == "enum":
+        return _variant_from_json(inner, value)
+    if kind == "union":
+        for option in inner:
+            converted = from_json(option, value)
+            if converted is not value or option == "any":
+                return converted
+    return value
+
+
+def _variant_from_json(enum_base, value):
+    """`"Empty"` or `{"Circle": [2.0]}` (the form `json_stringify` writes)."""
+    variants = {cls._lumen_name: cls for cls in enum_base.__subclasses__()}
+    if type(value) is str and value in variants and not variants[value]._lumen_fields:
+        return variants[value]()
+    if type(value) is dict and len(value) == 1:
+        name, payload = next(iter(value.items()))
+        cls = variants.get(name)
+        if cls is not None and cls._lumen_fields:
+            if type(payload) is dict:
+                return cls(**payload)
+            if type(payload) is list and len(payload) == len(cls._lumen_fields):
+                return cls(*payload)
+    return value
+
+
 # -------------------------------------------------------------------------- variants
 
 # (enum name, variant name) -> the singleton of a unit variant; lets unit variants
@@ -157,6 +239,10 @@ class Variant:
             cls.__new__ = staticmethod(_unit_variant_new)
 
     _lumen_get_values = staticmethod(lambda obj: ())
+
+    @classmethod
+    def _lumen_from_json(cls, data: dict):
+        return record_from_json(cls, data)
 
     def _lumen_values(self) -> tuple:
         return self._lumen_get_values(self)

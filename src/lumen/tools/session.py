@@ -189,9 +189,9 @@ class Session:
         except LumenError as exc:
             error = self.redactor.redact_error(exc)
             raise
-        except asyncio.CancelledError as exc:
+        except asyncio.CancelledError:
             error = LumenError("Cancelled", "the call was cancelled")
-            raise exc
+            raise
         except Exception as exc:  # a provider bug: report it as the tool's failure
             error = self.redactor.redact_error(LumenError(
                 "ToolError", f"{handle.alias} ({handle.tool}): {type(exc).__name__}: {exc}"))

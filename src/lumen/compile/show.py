@@ -1,0 +1,26 @@
+"""`python -m lumen.compile.show FILE`: print the Python a Lumen file compiles to (a
+development aid for reading what the compiler emits)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+
+def main(argv: list[str]) -> int:
+    from ..compile.codegen import Compiler
+    from ..diagnostics import render_all
+    from ..driver import Loader
+    from pathlib import Path
+
+    loader = Loader()
+    unit = loader.load(Path(argv[0]))
+    if unit is None or unit.analysis is None:
+        sys.stderr.write(render_all(loader.diagnostics) + "\n")
+        return 2
+    print(ast.unparse(Compiler(unit.analysis).compile_module()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
