@@ -1,9 +1,12 @@
-"""Every program in examples/ runs and prints what its `.out` file (next to it) says."""
+"""Every program in examples/ runs and prints what is expected of it: exactly its
+`NAME.out` file, or — for programs whose output depends on a model's answers — one line
+per regular expression of its `NAME.pattern` file."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -11,8 +14,23 @@ import pytest
 from lumen import cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-PROGRAMS = sorted(p for p in EXAMPLES.rglob("*") if p.name.endswith((".lm", ".lm.md"))
-                  and p.with_name(p.name.split(".")[0] + ".out").exists())
+
+
+def _expectation(path: Path) -> Path | None:
+    stem = path.name.split(".")[0]
+    for suffix in (".out", ".pattern"):
+        candidate = path.with_name(stem + suffix)
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _programs() -> list[Path]:
+    return sorted(p for p in EXAMPLES.rglob("*") if p.name.endswith((".lm", ".lm.md"))
+                  and "lib" not in p.parts)
+
+
+PROGRAMS = [p for p in _programs() if _expectation(p) is not None]
 
 
 @pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: str(p.relative_to(EXAMPLES)))
@@ -22,12 +40,17 @@ def test_example(path: Path, monkeypatch):
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main(["run", str(path.relative_to(EXAMPLES.parent))])
     assert code == 0, err.getvalue()
-    expected = path.with_name(path.name.split(".")[0] + ".out").read_text()
-    assert out.getvalue() == expected
+    expected = _expectation(path)
+    if expected.suffix == ".out":
+        assert out.getvalue() == expected.read_text()
+        return
+    lines = out.getvalue().splitlines()
+    patterns = expected.read_text().splitlines()
+    assert len(lines) == len(patterns), out.getvalue()
+    for line, pattern in zip(lines, patterns):
+        assert re.match(pattern, line), f"{line!r} does not match {pattern!r}"
 
 
-def test_every_example_has_expected_output():
-    programs = [p for p in EXAMPLES.rglob("*") if p.name.endswith((".lm", ".lm.md"))
-                and "lib" not in p.parts]
-    missing = [p for p in programs if not p.with_name(p.name.split(".")[0] + ".out").exists()]
-    assert not missing, f"examples without a .out file: {missing}"
+def test_every_example_has_an_expectation():
+    missing = [p for p in _programs() if _expectation(p) is None]
+    assert not missing, f"examples without a .out or .pattern file: {missing}"

@@ -65,7 +65,7 @@ _LIVE: "weakref.WeakSet[LocalServer]" = weakref.WeakSet()
 class LocalServer:
     """One llama.cpp server subprocess."""
 
-    def __init__(self, model: Path, threads: int = 0, context: int = 8192, parallel: int = 4):
+    def __init__(self, model: Path, threads: int = 0, context: int = 8192, parallel: int = 2):
         self.model, self.threads, self.context, self.parallel = model, threads, context, parallel
         self.process: subprocess.Popen | None = None
         self.address: str | None = None
@@ -203,7 +203,7 @@ class LocalProvider(OpenAICompatibleProvider):
                            hint="or configure another provider for llm.* in lumen.toml, "
                                 "e.g. \"llm.chat\" = \"openai-compatible\"")
         return LocalServer(model, self.options.get("threads", 0),
-                           self.options.get("context", 8192), self.options.get("parallel", 4))
+                           self.options.get("context", 8192), self.options.get("parallel", 2))
 
     async def aclose(self) -> None:
         await super().aclose()

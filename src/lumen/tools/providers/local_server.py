@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--model", required=True)
     options.add_argument("--threads", type=int, default=0)
     options.add_argument("--context", type=int, default=8192)
-    options.add_argument("--parallel", type=int, default=4)
+    options.add_argument("--parallel", type=int, default=2)
     args = options.parse_args(argv)
 
     import xllamacpp as xlc
