@@ -386,3 +386,23 @@ def test_spawn_without_an_owner_outside_run():
         future = spawn(after(1, "free"), None)
         return await future
     assert asyncio.run(main()) == "free"
+
+
+def test_a_spawn_into_a_closed_owner_goes_to_the_root_owner(trace):
+    # A closure that spawns after its cell returned: the run's root owner adopts the
+    # future, so the run's end cancels it and records the cancellation.
+    log = []
+
+    async def main():
+        owner = Owner()
+        await owner.close()
+        assert owner.closed
+        future = spawn(after(100, "late", log=log), owner, line=5)
+        assert owner.pending == []
+        await sleep(1)
+        return future
+
+    future = run(main)
+    assert future.cancelled() and log == []
+    assert [f for kind, f in trace if kind == "future_cancelled"] == [
+        {"line": 5, "reason": "run ended"}]

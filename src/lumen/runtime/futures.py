@@ -26,6 +26,8 @@ the run's ROOT owner, whose `cancel_all()` `clock.run` calls when the run ends:
 * futures that were awaited but are still pending (their awaiter was itself cancelled,
   or still waits in another task).
 Outside `clock.run` there is no root owner and such futures are simply left running.
+A closure that spawns after its cell has returned (its owner is closed) hands the new
+future to the root owner too.
 """
 
 from __future__ import annotations
@@ -139,6 +141,10 @@ def spawn(thunk, owner: "Owner | None", *, line: int = 0) -> Future:
     future = Future(coro, loop=loop, name=FUTURE_TASK_NAME)
     future._lumen_line = line
     future._lumen_awaited = False
+    if owner is not None and owner.closed:
+        # Spawned by a closure called after its cell returned: the run's root owner
+        # takes it (cancelled and recorded when the run ends, if still pending).
+        owner = root_owner.get()
     if owner is not None:
         owned = owner._futures
         owned.append(future)
@@ -152,12 +158,13 @@ def spawn(thunk, owner: "Owner | None", *, line: int = 0) -> Future:
 class Owner:
     """The futures one cell invocation spawned (see the module docstring)."""
 
-    __slots__ = ("_futures", "_limit", "cancelled_count")
+    __slots__ = ("_futures", "_limit", "cancelled_count", "closed")
 
     def __init__(self):
         self._futures: list[Future] = []
         self._limit = 64  # compact `_futures` (drop finished ones) beyond this length
         self.cancelled_count = 0  # futures this owner's close() has cancelled
+        self.closed = False  # set by close(): later spawns go to the root owner
 
     def adopt(self, future: Future) -> None:
         owned = self._futures
@@ -180,6 +187,7 @@ class Owner:
         """A cell invocation ends: cancel its never-awaited pending futures, except those
         reachable from `keep` (its return value), and wait for the cancellations.
         Pending futures that are kept or were awaited go to the run's root owner."""
+        self.closed = True
         owned = self._futures
         if not owned:
             return

@@ -118,6 +118,14 @@ class Form(Scope):
         if self.running:
             await self.join()
 
+    def all_failed_message(self, noun: str, errors: list) -> tuple[str, list]:
+        """`all 3 branches failed: line 4: ...` (`the only branch failed: ...` for one
+        branch) and the errors, for RaceFailed and VoteFailed."""
+        text, failures = self.failure_summary(errors)
+        head = (f"the only {noun} failed" if self.size == 1
+                else f"all {self.size} {noun}es failed")
+        return head + (f": {text}" if text else ""), failures
+
     def failure_summary(self, errors: list) -> tuple[str, list]:
         """The text `line 4: Halt: boom; line 5: ...` and the errors as LumenErrors, in
         source order, for the forms that fail when every branch has failed."""
@@ -255,9 +263,8 @@ class _First(Form):
     def winner_index(self):
         return self.winner
 
-    def all_failed(self, what: str) -> LumenError:
-        text, errors = self.failure_summary(self.errors)
-        message = f"all {self.size} {what} failed" + (f": {text}" if text else "")
+    def all_failed(self, noun: str) -> LumenError:
+        message, errors = self.all_failed_message(noun, self.errors)
         return LumenError("RaceFailed", message, details=errors)
 
 
@@ -266,7 +273,7 @@ async def race(branches, *, lines=None, line=None):
     form = _First(_loop(), branches, lines, _form_line(line, lines))
     await _run(form, "race")
     if form.winner is None:
-        raise form.all_failed("branches")
+        raise form.all_failed("branch")
     return form.value
 
 
@@ -275,7 +282,7 @@ async def select(branches, *, lines=None, line=None) -> tuple:
     form = _First(_loop(), branches, lines, _form_line(line, lines))
     await _run(form, "select")
     if form.winner is None:
-        raise form.all_failed("select branches")
+        raise form.all_failed("select branch")
     return (form.winner, form.value)
 
 
@@ -370,8 +377,7 @@ async def vote(branches, *, lines=None, line=None):
     form = _Vote(_loop(), branches, lines, _form_line(line, lines))
     await _run(form, "vote")
     if form.decided is None:
-        text, errors = form.failure_summary(form.errors)
-        message = f"all {form.size} branches failed" + (f": {text}" if text else "")
+        message, errors = form.all_failed_message("branch", form.errors)
         raise LumenError("VoteFailed", message, details=errors)
     return form.decided[0]
 
