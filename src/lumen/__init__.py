@@ -38,7 +38,7 @@ def load(path) -> "Program":
 def __getattr__(name: str):
     # Heavier names load on first use, so `import lumen` stays cheap.
     if name == "Program":
-        from .driver import Program
+        from .program import Program
         return Program
     if name == "tool":
         from .tools.registry import tool

@@ -109,7 +109,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _read_build(options, check_only: bool):
-    from .diagnostics import render_all
     from .driver import build
 
     try:
@@ -123,6 +122,7 @@ def _read_build(options, check_only: bool):
     except Exception as exc:  # a bug in Lumen itself
         return None, _internal_error(exc, options)
     if result.diagnostics:
+        from .diagnostics import render_all
         sys.stderr.write(render_all(result.diagnostics, sys.stderr) + "\n")
     if not result.ok:
         return None, EXIT_CHECK

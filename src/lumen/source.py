@@ -47,8 +47,10 @@ class SourceFile:
 
     @classmethod
     def read(cls, path: str | Path) -> "SourceFile":
-        path = Path(path)
-        return cls(str(path), path.read_text(encoding="utf-8"))
+        # Bytes decoded as they are (no newline translation): `text` is the file's exact
+        # content, which the compiled-program cache hashes.
+        with open(path, "rb") as handle:
+            return cls(str(path), handle.read().decode("utf-8"))
 
     @property
     def lines(self) -> list[str]:

@@ -42,6 +42,9 @@ class ExpressionChecker:
             self.unknown_name(node.name, node.span)
             return T.ANY
         self.bindings[node] = binding
+        if binding.kind == "builtin":
+            # `let f = random` would escape the call check of deterministic mode.
+            self.check_determinism(node.name, node)
         if binding.kind == "cell" or binding.kind == "method":
             info = binding.info
             return T.FnTy(tuple(p[1] for p in info.params), info.ret)
@@ -409,7 +412,7 @@ class ExpressionChecker:
     def ex_spawn(self, node: A.Spawn) -> T.Ty:
         self.mark_suspends()
         if self.fn is not None:
-            self.fn.top().spawns = True
+            self.fn.owner().spawns = True
         first = node.args[0]
         if len(node.args) > 1:
             callee = self.expr(first)

@@ -33,6 +33,14 @@ class FunctionInfo:
     declared_effects: tuple | None = None
     inferred_effects: set = field(default_factory=set)  # result of effect inference
 
+    def owner(self) -> "FunctionInfo":
+        """The function whose invocation owns futures spawned here: branches belong to the
+        cell (or lambda) whose form runs them."""
+        f = self
+        while f.kind == "branch" and f.parent is not None:
+            f = f.parent
+        return f
+
     def top(self) -> "FunctionInfo":
         f = self
         while f.parent is not None and f.kind != "cell":

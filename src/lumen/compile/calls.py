@@ -196,7 +196,10 @@ class CallCompiler:
         arguments = py.Dict(keys=[E.const(k.arg) for k in keywords],
                             values=[k.value for k in keywords])
         info = self.state.info
-        prompt = E.name("_L_prompt") if info is not None and info.has_role else E.const(None)
+        # Role lines wait for the next `llm` call (LANGUAGE.md section 5); others leave them.
+        reads_prompt = target.info.tool.startswith("llm.")
+        prompt = E.name("_L_prompt") if info is not None and info.has_role and reads_prompt \
+            else E.const(None)
         call = E.call("_L_call_tool", [self.tool_ref(target.info), arguments,
                                        E.const(node.span.line), prompt])
         return py.Await(value=call)

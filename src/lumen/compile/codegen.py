@@ -154,7 +154,7 @@ class Compiler(ExpressionCompiler, CallCompiler, PatternCompiler, OrchestrationC
                         self.emit(py.If(test=E.is_(E.name(py_name), E.name("_L_MISSING")),
                                         body=[fill], orelse=[]), default.span)
                 self.out.extend(prologue)
-                if info is not None and info.spawns and info.kind in ("cell", "script"):
+                if info is not None and info.spawns and info.kind != "branch":
                     state.has_owner = True
                 if value_node is not None:
                     self.emit(self.make_return(self.expr(value_node), value_node),

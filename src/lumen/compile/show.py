@@ -10,7 +10,7 @@ import sys
 def main(argv: list[str]) -> int:
     from ..compile.codegen import Compiler
     from ..diagnostics import render_all
-    from ..driver import Loader
+    from ..loader import Loader
     from pathlib import Path
 
     loader = Loader()

@@ -22,10 +22,8 @@ from __future__ import annotations
 import itertools
 import re
 import sys
-from typing import NamedTuple, NoReturn
-
-from ..diagnostics import _Style, _use_color, excerpt
-from ..source import SourceFile, Span
+from collections import namedtuple
+from functools import lru_cache
 
 # ------------------------------------------------------------------------- the exception
 
@@ -148,14 +146,8 @@ def is_lumen_file(filename: str) -> bool:
     return filename.endswith(".lm") or filename.endswith(".lm.md")
 
 
-class Frame(NamedTuple):
-    """One Lumen stack frame. `col`/`end_col` are 1-based characters (end exclusive)."""
-
-    file: str
-    line: int
-    col: int | None
-    end_col: int | None
-    cell: str
+# One Lumen stack frame. `col`/`end_col` are 1-based characters (end exclusive), or None.
+Frame = namedtuple("Frame", "file line col end_col cell")
 
 
 def lumen_frames(tb) -> list[Frame]:
@@ -245,59 +237,65 @@ def _t(name: str) -> str:
 
 
 # Each rule: (regex over the Python message, function of the match -> Lumen message).
-_TYPE_ERROR_RULES = [
-    (re.compile(r"unsupported operand type\(s\) for (\*\*|[^:]+?)(?: or pow\(\))?: "
-                r"'([^']+)' and '([^']+)'"),
-     lambda m: f"cannot apply `{m[1]}` to {_t(m[2])} and {_t(m[3])}"),
-    (re.compile(r"bad operand type for unary (\S+?): '([^']+)'"),
-     lambda m: f"cannot apply `{m[1]}` to {_t(m[2])}"),
-    (re.compile(r"'([^']+)' not supported between instances of '([^']+)' and '([^']+)'"),
-     lambda m: f"cannot compare {_t(m[2])} and {_t(m[3])} with `{m[1]}`"),
-    (re.compile(r'can only concatenate (\w+) \(not "([^"]+)"\) to \w+'),
-     lambda m: f"cannot apply `+` to {_t(m[1])} and {_t(m[2])}"),
-    (re.compile(r"can't multiply sequence by non-int of type '([^']+)'"),
-     lambda m: f"cannot apply `*` to a sequence and {_t(m[1])}"),
-    (re.compile(r"'([^']+)' object is not callable"),
-     lambda m: f"a value of type {_t(m[1])} is not a function and cannot be called"),
-    (re.compile(r"'([^']+)' object is not subscriptable"),
-     lambda m: f"a value of type {_t(m[1])} cannot be indexed with `[...]`"),
-    (re.compile(r"cannot unpack non-iterable (\S+) object"),
-     lambda m: f"cannot destructure a value of type {_t(m[1])}"),
-    (re.compile(r"'([^']+)' object is not iterable"),
-     lambda m: f"cannot iterate over a value of type {_t(m[1])}"),
-    (re.compile(r"'([^']+)' object does not support item assignment"),
-     lambda m: f"cannot assign to an element of a value of type {_t(m[1])}"),
-    (re.compile(r"'([^']+)' object doesn't support item deletion"),
-     lambda m: f"cannot remove an element of a value of type {_t(m[1])}"),
-    (re.compile(r"(\w+) indices must be integers(?: or slices)?(?:, not '?([^']+?)'?)?$"),
-     lambda m: f"{_t(m[1])} index must be an Int"
-               + (f", got {_t(m[2])}" if m[2] else "")),
-    (re.compile(r"unhashable type: '([^']+)'"),
-     lambda m: f"a value of type {_t(m[1])} cannot be a map key or a set element"),
-    (re.compile(r"'in <string>' requires string as left operand, not (\S+)"),
-     lambda m: f"`in` on a String needs a String on the left, got {_t(m[1])}"),
-    (re.compile(r"object of type '([^']+)' has no len\(\)"),
-     lambda m: f"a value of type {_t(m[1])} has no length"),
-    (re.compile(r"([\w.<>]+)\(\) takes (from \d+ to \d+|\d+) positional arguments? "
-                r"but (\d+) (?:was|were) given"),
-     lambda m: f"`{_callable_name(m[1])}` takes {m[2]} argument{'s' * (m[2] != '1')} "
-               f"but {m[3]} {'was' if m[3] == '1' else 'were'} given"),
-    (re.compile(r"([\w.<>]+)\(\) missing \d+ required (?:positional|keyword-only) "
-                r"arguments?: (.+)"),
-     lambda m: f"`{_callable_name(m[1])}` is missing argument "
-               + m[2].replace("'", "`")),
-    (re.compile(r"([\w.<>]+)\(\) got an unexpected keyword argument '([^']+)'"),
-     lambda m: f"`{_callable_name(m[1])}` has no parameter `{m[2]}`"),
-    (re.compile(r"([\w.<>]+)\(\) got multiple values for argument '([^']+)'"),
-     lambda m: f"`{_callable_name(m[1])}` got argument `{m[2]}` twice"),
-]
+@lru_cache(maxsize=None)
+def _type_error_rules() -> list:
+    """Compiled on first use: most runs never format a Python error."""
+    return [
+        (re.compile(r"unsupported operand type\(s\) for (\*\*|[^:]+?)(?: or pow\(\))?: "
+                    r"'([^']+)' and '([^']+)'"),
+         lambda m: f"cannot apply `{m[1]}` to {_t(m[2])} and {_t(m[3])}"),
+        (re.compile(r"bad operand type for unary (\S+?): '([^']+)'"),
+         lambda m: f"cannot apply `{m[1]}` to {_t(m[2])}"),
+        (re.compile(r"'([^']+)' not supported between instances of '([^']+)' and '([^']+)'"),
+         lambda m: f"cannot compare {_t(m[2])} and {_t(m[3])} with `{m[1]}`"),
+        (re.compile(r'can only concatenate (\w+) \(not "([^"]+)"\) to \w+'),
+         lambda m: f"cannot apply `+` to {_t(m[1])} and {_t(m[2])}"),
+        (re.compile(r"can't multiply sequence by non-int of type '([^']+)'"),
+         lambda m: f"cannot apply `*` to a sequence and {_t(m[1])}"),
+        (re.compile(r"'([^']+)' object is not callable"),
+         lambda m: f"a value of type {_t(m[1])} is not a function and cannot be called"),
+        (re.compile(r"'([^']+)' object is not subscriptable"),
+         lambda m: f"a value of type {_t(m[1])} cannot be indexed with `[...]`"),
+        (re.compile(r"cannot unpack non-iterable (\S+) object"),
+         lambda m: f"cannot destructure a value of type {_t(m[1])}"),
+        (re.compile(r"'([^']+)' object is not iterable"),
+         lambda m: f"cannot iterate over a value of type {_t(m[1])}"),
+        (re.compile(r"'([^']+)' object does not support item assignment"),
+         lambda m: f"cannot assign to an element of a value of type {_t(m[1])}"),
+        (re.compile(r"'([^']+)' object doesn't support item deletion"),
+         lambda m: f"cannot remove an element of a value of type {_t(m[1])}"),
+        (re.compile(r"(\w+) indices must be integers(?: or slices)?(?:, not '?([^']+?)'?)?$"),
+         lambda m: f"{_t(m[1])} index must be an Int"
+                   + (f", got {_t(m[2])}" if m[2] else "")),
+        (re.compile(r"unhashable type: '([^']+)'"),
+         lambda m: f"a value of type {_t(m[1])} cannot be a map key or a set element"),
+        (re.compile(r"'in <string>' requires string as left operand, not (\S+)"),
+         lambda m: f"`in` on a String needs a String on the left, got {_t(m[1])}"),
+        (re.compile(r"object of type '([^']+)' has no len\(\)"),
+         lambda m: f"a value of type {_t(m[1])} has no length"),
+        (re.compile(r"([\w.<>]+)\(\) takes (from \d+ to \d+|\d+) positional arguments? "
+                    r"but (\d+) (?:was|were) given"),
+         lambda m: f"`{_callable_name(m[1])}` takes {m[2]} argument{'s' * (m[2] != '1')} "
+                   f"but {m[3]} {'was' if m[3] == '1' else 'were'} given"),
+        (re.compile(r"([\w.<>]+)\(\) missing \d+ required (?:positional|keyword-only) "
+                    r"arguments?: (.+)"),
+         lambda m: f"`{_callable_name(m[1])}` is missing argument "
+                   + m[2].replace("'", "`")),
+        (re.compile(r"([\w.<>]+)\(\) got an unexpected keyword argument '([^']+)'"),
+         lambda m: f"`{_callable_name(m[1])}` has no parameter `{m[2]}`"),
+        (re.compile(r"([\w.<>]+)\(\) got multiple values for argument '([^']+)'"),
+         lambda m: f"`{_callable_name(m[1])}` got argument `{m[2]}` twice"),
+    ]
 
-_UNPACK_RULES = [
-    (re.compile(r"too many values to unpack \(expected (\d+)\)"),
-     lambda m: f"cannot destructure: expected {m[1]} values, got more"),
-    (re.compile(r"not enough values to unpack \(expected (\d+), got (\d+)\)"),
-     lambda m: f"cannot destructure: expected {m[1]} values, got {m[2]}"),
-]
+
+@lru_cache(maxsize=None)
+def _unpack_rules() -> list:
+    return [
+        (re.compile(r"too many values to unpack \(expected (\d+)\)"),
+         lambda m: f"cannot destructure: expected {m[1]} values, got more"),
+        (re.compile(r"not enough values to unpack \(expected (\d+), got (\d+)\)"),
+         lambda m: f"cannot destructure: expected {m[1]} values, got {m[2]}"),
+    ]
 
 
 def _callable_name(name: str) -> str:
@@ -308,7 +306,7 @@ def _callable_name(name: str) -> str:
 
 def lumen_type_error_message(python_message: str) -> str:
     """Lumen wording of a Python TypeError message (unchanged when no rule applies)."""
-    return _reword(_TYPE_ERROR_RULES, python_message) or python_message
+    return _reword(_type_error_rules(), python_message) or python_message
 
 
 def _reword(rules, message: str) -> str | None:
@@ -362,7 +360,7 @@ def _classify(exc: BaseException) -> tuple[str, str, str | None]:
         return "RuntimeError", _attribute_error_message(exc), None
     if isinstance(exc, ValueError):
         message = str(exc)
-        return "RuntimeError", _reword(_UNPACK_RULES, message) or message, None
+        return "RuntimeError", _reword(_unpack_rules(), message) or message, None
     if isinstance(exc, OverflowError):
         return "RuntimeError", f"number too large ({exc.args[-1] if exc.args else exc})", None
     if isinstance(exc, MemoryError):
@@ -431,7 +429,7 @@ def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
 # -------------------------------------------------------------- helpers compiled code calls
 
 
-def halt(message) -> NoReturn:
+def halt(message) -> None:  # never returns
     """`halt "message"`: stop with kind Halt; the message is kept exactly as given."""
     if type(message) is not str:
         from .display import to_string
@@ -450,7 +448,7 @@ def assertion(cond, message=None) -> None:
         raise LumenError("AssertionFailed", message)
 
 
-def constraint_error(record_name: str, field: str, constraint_text: str, value) -> NoReturn:
+def constraint_error(record_name: str, field: str, constraint_text: str, value) -> None:  # never returns
     """A record field's `where` constraint failed at construction (kind ConstraintViolation)."""
     from .display import short_display
     raise LumenError("ConstraintViolation",
@@ -458,12 +456,12 @@ def constraint_error(record_name: str, field: str, constraint_text: str, value) 
                      f"(got {short_display(value)})")
 
 
-def no_match(value) -> NoReturn:
+def no_match(value) -> None:  # never returns
     from .display import short_display
     raise LumenError("RuntimeError", f"no match arm matches value {short_display(value)}")
 
 
-def no_body(cell: str) -> NoReturn:
+def no_body(cell: str) -> None:  # never returns
     raise LumenError("RuntimeError", f"cell `{cell}` has no body")
 
 
@@ -482,6 +480,8 @@ def render_runtime_error(error: LumenError, stream=None) -> str:
     Python frames are never shown. Colour only when `stream` is a terminal and
     NO_COLOR is unset (same rule as check diagnostics).
     """
+    from ..diagnostics import _Style, _use_color
+
     style = _Style(_use_color(stream if stream is not None else sys.stderr))
     out = [f"{style('error[' + error.kind + ']', '31;1')}: {style(error.message, '1')}"]
     frames = error.frames
@@ -539,13 +539,18 @@ def _location_lines(error: LumenError, frames: list[Frame], style) -> list[str]:
     lines = [f"{gutter}{style('-->', '34')} {location}"]
     text_lines = source_lines(file)
     if text_lines is not None and 1 <= line <= len(text_lines):
+        from ..diagnostics import excerpt
+        from ..source import SourceFile
+
         source = SourceFile(file, "\n".join(text_lines))
         lines += [" " + row for row in excerpt(source, _span_of(text_lines[line - 1], line,
                                                                   col, end_col), style)]
     return lines
 
 
-def _span_of(text: str, line: int, col: int | None, end_col: int | None) -> Span:
+def _span_of(text: str, line: int, col: int | None, end_col: int | None):
+    from ..source import Span
+
     if col is None:
         # No column known: underline the statement (the line without indentation).
         stripped = text.rstrip()

@@ -1,0 +1,136 @@
+"""The compiled-program cache: a rerun of an unchanged program skips parsing, checking and
+compiling — and does not even import the front end.
+
+An entry is keyed by the program's path and content, the Lumen version, the Python
+bytecode version and a stamp of the compiler's own files; it lists every imported
+module with its content hash, re-verified on lookup, so an edit anywhere is a miss.
+Entries are written to a temporary file and renamed into place, so concurrent runs never
+see half an entry; anything unreadable is a miss. `LUMEN_CACHE_DIR` chooses the
+directory (default `$XDG_CACHE_HOME/lumen`, else `~/.cache/lumen`); `LUMEN_NO_CACHE=1`
+turns the cache off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+
+from . import __version__
+
+FORMAT = 1
+_COMPILER_PARTS = ("syntax", "check", "compile")
+
+
+def directory() -> str | None:
+    if os.environ.get("LUMEN_NO_CACHE"):
+        return None
+    chosen = os.environ.get("LUMEN_CACHE_DIR")
+    if chosen:
+        return chosen
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "lumen")
+
+
+def _compiler_stamp() -> str:
+    """Changes whenever a file of the compiler changes (an editable install, a checkout)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    latest = 0
+    for part in _COMPILER_PARTS:
+        with os.scandir(os.path.join(here, part)) as entries:
+            for entry in entries:
+                if entry.name.endswith(".py"):
+                    latest = max(latest, entry.stat().st_mtime_ns)
+    return str(latest)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _key(path: str, content: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (str(FORMAT), __version__, sys.implementation.cache_tag or "",
+                 _compiler_stamp(), path, os.path.abspath(path)):
+        digest.update(part.encode() + b"\0")
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def lookup(path: str):
+    """The cached `Program` for `path`, or None."""
+    folder = directory()
+    if folder is None:
+        return None
+    try:
+        content = _read(path)
+        entry_path = os.path.join(folder, _key(path, content) + ".lmc")
+        with open(entry_path, "rb") as handle:
+            entry = marshal.load(handle)
+        if entry.get("format") != FORMAT:
+            return None
+        for dep_path, dep_hash in entry["deps"]:
+            if hashlib.sha256(_read(dep_path)).hexdigest() != dep_hash:
+                return None
+        return _program(entry, content, path)
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _program(entry: dict, content: bytes, path: str):
+    from .program import CompiledUnit, Program
+
+    units = []
+    for unit_path, code, imports in entry["units"]:
+        text = content.decode("utf-8") if unit_path == path else _read(unit_path).decode("utf-8")
+        unit = CompiledUnit(unit_path, text, code)
+        unit.imports = [(units[index], dict(mapping)) for index, mapping in imports]
+        units.append(unit)
+    warnings = [_warning(w) for w in entry["warnings"]]
+    return Program(units, deterministic=entry["deterministic"],
+                   uses_tools=entry["uses_tools"], warnings=warnings)
+
+
+def _warning(saved):
+    from .diagnostics import Diagnostic
+    from .source import SourceFile, Span
+
+    path, code, message, span, hint = saved
+    source = SourceFile(path, _read(path).decode("utf-8"))
+    return Diagnostic("warning", code, message, Span(*span), source, hint)
+
+
+def store(path: str, program) -> None:
+    """Remember a freshly built program (best effort: a cache that cannot be written is
+    simply not used)."""
+    folder = directory()
+    if folder is None:
+        return
+    try:
+        index = {id(unit): i for i, unit in enumerate(program.units)}
+        entry = {
+            "format": FORMAT,
+            "deps": [(u.path, hashlib.sha256(u.text.encode("utf-8")).hexdigest())
+                     for u in program.units[:-1]],   # `text` is each file's exact content
+            "units": [(u.path, u.code, [(index[id(other)], mapping)
+                                        for other, mapping in u.imports])
+                      for u in program.units],
+            "deterministic": program.deterministic,
+            "uses_tools": program.uses_tools(),
+            "warnings": [(w.source.path, w.code, w.message,
+                          (w.span.line, w.span.col, w.span.end_line, w.span.end_col), w.hint)
+                         for w in program.warnings],
+        }
+        import tempfile
+
+        os.makedirs(folder, exist_ok=True)
+        content = program.unit.text.encode("utf-8")
+        target = os.path.join(folder, _key(path, content) + ".lmc")
+        fd, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            marshal.dump(entry, handle)
+        os.replace(temporary, target)
+    except (OSError, ValueError):
+        return
