@@ -33,8 +33,20 @@ def directory() -> str | None:
     return os.path.join(base, "lumen")
 
 
+_stamp: str | None = None
+
+
 def _compiler_stamp() -> str:
-    """Changes whenever a file of the compiler changes (an editable install, a checkout)."""
+    """Changes whenever a file of the compiler changes (an editable install, a checkout).
+    Taken once per process, so a long-running process that loaded the compiler before
+    an edit never files its output under the edited compiler's stamp."""
+    global _stamp
+    if _stamp is None:
+        _stamp = _files_stamp()
+    return _stamp
+
+
+def _files_stamp() -> str:
     here = os.path.dirname(os.path.abspath(__file__))
     latest = 0
     for part in _COMPILER_PARTS:

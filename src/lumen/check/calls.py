@@ -115,6 +115,8 @@ class CallChecker:
         if name == "sleep":
             self.mark_suspends()
         params = signature_params(sig)
+        if sig.callable_params and node.args and node.args[0].name is None:
+            self.hint_lambdas(node, name, self.expr(node.args[0].value), node.args[1:])
         if sig.variadic:
             self.check_arg_values(node)
             ordered = None
@@ -248,8 +250,8 @@ class CallChecker:
         return self.call_dynamic_method(node, name)
 
     def method_table_name(self, t: T.Ty) -> str | None:
-        if t == T.STRING:
-            return "String"
+        if isinstance(t, T.Prim) and t.name in ("String", "Int", "Float", "Bool", "Bytes"):
+            return t.name
         if isinstance(t, T.Generic) and t.name in ("list", "map", "set", "tuple"):
             return t.name
         return None
@@ -274,8 +276,22 @@ class CallChecker:
         """A sibling cell called by bare name inside an agent."""
         return self.call_agent_cell(node, binding.info.agent, binding.name)
 
+    def hint_lambdas(self, node: A.Call, name: str, collection: T.Ty, rest) -> None:
+        """`map(xs, fn(x) => ...)`: an untyped lambda parameter gets the element type of
+        the collection (for `reduce`, the second one; the first is the accumulator)."""
+        element = T.element_type(collection)
+        if element == T.ANY:
+            return
+        for arg in rest:
+            if isinstance(arg.value, A.Lambda):
+                count = len(arg.value.params)
+                types = (T.ANY, element) if name == "reduce" and count == 2 else (element,)
+                self.lambda_hints[arg.value] = types
+
     def call_builtin_method(self, node, type_name: str, name: str, receiver) -> T.Ty:
         sig = METHOD_SIGNATURES.get(type_name, {}).get(name)
+        if sig is not None and sig.callable_params:
+            self.hint_lambdas(node, name, receiver, node.args)
         if sig is None:
             self.error("E246", f"{receiver} has no method `{name}`", node.callee.span,
                        did_you_mean(name, METHOD_SIGNATURES.get(type_name, {})))

@@ -68,6 +68,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         self.agents, self.cells, self.tools = a.agents, a.cells, a.tools
         self.script_items = a.script_items
         self.type_names: dict = dict(imported_types or {})
+        self.lambda_hints: dict = {}   # Lambda → parameter types known from the call
         self.alias_types: dict = {}
         self.module_names = NameAllocator()
         builtins = builtin_scope(self)

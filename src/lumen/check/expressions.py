@@ -352,7 +352,10 @@ class ExpressionChecker:
         return self.join_values(types)
 
     def ex_lambda(self, node: A.Lambda) -> T.Ty:
-        params = tuple(self.resolve_type(p.type) for p in node.params)
+        hints = self.lambda_hints.get(node, ())
+        params = tuple(self.resolve_type(p.type) if p.type is not None
+                       else hints[i] if i < len(hints) else T.ANY
+                       for i, p in enumerate(node.params))
         ret = self.resolve_type(node.ret) if node.ret is not None else T.ANY
         with self.nested_function(node, "lambda", "<lambda>"):
             self.return_type = ret

@@ -160,6 +160,10 @@ class CallCompiler:
         if name in ("ok", "err"):
             values = self.ordered_args(node, target.ordered)
             return E.call("_L_Ok" if name == "ok" else "_L_Err", values[:1])
+        if not self.needs_async_version(target):
+            plain = self.intrinsic_call(node, target)
+            if plain is not None:
+                return plain
         positional, keywords = self.signature_args(node, target)
         if name in ASYNC_BUILTINS:
             return py.Await(value=E.call(f"_L_b_{name}", positional, keywords))
@@ -172,6 +176,10 @@ class CallCompiler:
 
     def call_builtin_method(self, node: A.Call, target) -> py.expr:
         prefix = METHOD_TABLE_PREFIX[target.receiver_type]
+        if not self.needs_async_version(target):
+            plain = self.intrinsic_method(node, target)
+            if plain is not None:
+                return plain
         positional, keywords = self.signature_args(node, target, leading=[node.callee.obj])
         if self.needs_async_version(target):
             fn = f"_L_am_{prefix}_{target.method}"

@@ -23,6 +23,7 @@ from . import emit as E
 from .calls import CallCompiler
 from .declarations import DeclarationCompiler
 from .expressions import ExpressionCompiler
+from .intrinsics import IntrinsicCompiler
 from .orchestration import OrchestrationCompiler
 from .patterns import PatternCompiler
 
@@ -45,8 +46,8 @@ class FunctionState:
         self.return_type = T.ANY
 
 
-class Compiler(ExpressionCompiler, CallCompiler, PatternCompiler, OrchestrationCompiler,
-               DeclarationCompiler):
+class Compiler(ExpressionCompiler, CallCompiler, IntrinsicCompiler, PatternCompiler,
+               OrchestrationCompiler, DeclarationCompiler):
     def __init__(self, analysis: Analysis):
         self.a = analysis
         self.loc = E.Locator(analysis.source.code)
@@ -129,7 +130,8 @@ class Compiler(ExpressionCompiler, CallCompiler, PatternCompiler, OrchestrationC
     # -------------------------------------------------------------- functions
 
     def function(self, info, fname: str, params: list, body_stmts, span, *,
-                 prologue=(), mode=RETURN, value_node=None, self_param: bool = False):
+                 prologue=(), mode=RETURN, value_node=None, self_param: bool = False,
+                 snapshot: bool = False):
         """Emit a Python function for a cell, lambda, branch or spawned expression.
 
         `params` holds (python name, default expression or None, binding) triples;
@@ -174,7 +176,7 @@ class Compiler(ExpressionCompiler, CallCompiler, PatternCompiler, OrchestrationC
         while trailing < len(params) and params[len(params) - 1 - trailing][1] is not None:
             trailing += 1
         arguments = E.args(names, [E.name("_L_MISSING")] * trailing)
-        captured = self.loop_captures(state, parent)
+        captured = self.loop_captures(state, parent, snapshot)
         for binding in captured:
             arguments.kwonlyargs.append(py.arg(arg=binding.py_name))
             arguments.kw_defaults.append(E.name(binding.py_name))
@@ -205,14 +207,16 @@ class Compiler(ExpressionCompiler, CallCompiler, PatternCompiler, OrchestrationC
             out.append(py.Nonlocal(names=nonlocals))
         return out
 
-    def loop_captures(self, state: FunctionState, parent: FunctionState | None) -> list:
-        """Immutable loop variables a closure created inside a loop reads: bound now, as
-        keyword defaults, so each iteration's closure sees its own value."""
-        if parent is None or parent.loop_depth == 0:
+    def loop_captures(self, state: FunctionState, parent: FunctionState | None,
+                      snapshot: bool = False) -> list:
+        """Variables a closure reads that are bound now, as keyword defaults: immutable
+        loop variables of a closure made inside a loop (each iteration's closure sees its
+        own value), and with `snapshot` every variable of the enclosing function."""
+        if parent is None or (parent.loop_depth == 0 and not snapshot):
             return []
         return sorted((b for b in state.free
-                       if b.function is parent.info and b.loop_depth > 0 and not b.mutable
-                       and b not in state.assigned_outer),
+                       if b.function is parent.info and b not in state.assigned_outer
+                       and (snapshot or (b.loop_depth > 0 and not b.mutable))),
                       key=lambda b: b.py_name)
 
     def is_global(self, binding) -> bool:
@@ -317,7 +321,7 @@ class Compiler(ExpressionCompiler, CallCompiler, PatternCompiler, OrchestrationC
             self.emit(py.Expr(value=self.expr(stmt.value)), stmt.span)
             return
         value = self.expr(stmt.value)
-        self.destructure(target, value, stmt.span)
+        self.destructure(target, value, stmt.span, self.a.type_of(stmt.value))
 
     def st_assign(self, stmt: A.Assign) -> None:
         target = stmt.target

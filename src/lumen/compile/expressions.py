@@ -170,9 +170,15 @@ class ExpressionCompiler:
         return E.call("_L_range", [start, end])
 
     def iteration(self, node) -> py.expr:
-        """What a `for` iterates: ranges stay lazy."""
+        """What a `for` iterates: ranges (`a..b`, `range(a, b, step)`) stay lazy."""
         if isinstance(node, A.Range):
             return self.loc.place(self.range_call(node), node.span)
+        target = self.a.calls.get(node) if isinstance(node, A.Call) else None
+        if target is not None and target.kind == "builtin" and target.method == "range" \
+                and 1 <= len(node.args) <= 3 and all(a.name is None for a in node.args) \
+                and all(self.a.type_of(a.value) == T.INT for a in node.args):
+            bounds = self.exprs_in_order([a.value for a in node.args])
+            return self.loc.place(E.call("_L_range", bounds), node.span)
         return self.expr(node)
 
     def ex_listcomp(self, node: A.ListComp) -> py.expr:
@@ -233,6 +239,10 @@ class ExpressionCompiler:
         if op in ("and", "or", "??"):
             return self.short_circuit(node)
         left, right = self.exprs_in_order([node.left, node.right])
+        if op in ("==", "!=") and (_is_null(node.right) or _is_null(node.left)):
+            # Only null equals null: an identity test, as a Python programmer writes it.
+            test = py.Is() if op == "==" else py.IsNot()
+            return py.Compare(left=left, ops=[test], comparators=[right])
         if op in _COMPARE:
             return py.Compare(left=left, ops=[_COMPARE[op]()], comparators=[right])
         return self.binary_value(op, left, right, self.a.type_of(node.left),
@@ -390,6 +400,10 @@ class ExpressionCompiler:
         self.emit(py.If(test=E.class_is(value, E.name("_L_Err")), body=[returned], orelse=[]),
                   node.span)
         return E.call("_L_unwrap", [value])
+
+
+def _is_null(node) -> bool:
+    return isinstance(node, A.Literal) and node.value is None
 
 
 def _children(node):

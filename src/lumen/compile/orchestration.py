@@ -18,12 +18,15 @@ _FORMS = {"parallel": "_L_parallel", "race": "_L_race", "vote": "_L_vote",
 
 
 class OrchestrationCompiler:
-    def thunk(self, node, hint: str = "branch") -> str:
-        """Emit an async def that evaluates the expression `node` (a checked branch)."""
+    def thunk(self, node, hint: str = "branch", snapshot: bool = False) -> str:
+        """Emit an async def that evaluates the expression `node` (a checked branch).
+        With `snapshot`, it reads the variables of the enclosing function as they are
+        when it is defined (a spawned task computes with the values `spawn` saw)."""
         info = self.a.functions[node]
         fname = self.temp(hint)
         value = node.expr if isinstance(node, (A.Branch, A.Timeout)) else node
-        fn = self.function(info, fname, [], (), value.span, value_node=value)
+        fn = self.function(info, fname, [], (), value.span, value_node=value,
+                           snapshot=snapshot)
         self.emit(fn, node.span)
         return fname
 
@@ -109,13 +112,13 @@ class OrchestrationCompiler:
         if isinstance(first, A.ListLit):
             futures = []
             for item in first.items:
-                fname = self.thunk(item, "spawn")
+                fname = self.thunk(item, "spawn", snapshot=True)
                 futures.append(E.call("_L_spawn", [E.name(fname), self.owner()],
                                       [E.kw("line", E.const(item.span.line))]))
             return py.List(elts=futures, ctx=E.LOAD)
         if isinstance(first, A.Lambda):
             return E.call("_L_spawn", [self.expr(first), self.owner()], [line])
-        fname = self.thunk(first, "spawn")
+        fname = self.thunk(first, "spawn", snapshot=True)
         return E.call("_L_spawn", [E.name(fname), self.owner()], [line])
 
     def ex_await(self, node: A.Await) -> py.expr:

@@ -181,8 +181,25 @@ class PatternCompiler:
 
     # ---------------------------------------------------------- destructuring
 
-    def destructure(self, pattern, value, span) -> None:
+    def destructure(self, pattern, value, span, value_type=None) -> None:
         """`let (a, b) = v`, `for (k, v) in ...`: bind, or fail with the value shown."""
+        names = self.unpack_targets(pattern)
+        if names is not None:
+            # A tuple of names: Python's own unpacking (a wrong length raises, and the
+            # error is reported in Lumen's words), after a class test when not proven.
+            if not isinstance(value, py.Name):
+                t = self.temp()
+                self.emit(E.assign(t, value), span)
+                value = E.name(t)
+            proven = isinstance(value_type, T.Generic) and value_type.name == "tuple" \
+                and len(value_type.args) == len(names)
+            if not proven:
+                fail = py.Expr(value=E.call("_L_no_match", [value, E.const("destructuring")]))
+                self.emit(py.If(test=E.is_not(E.attr(value, "__class__"), E.name("_L_tuple")),
+                                body=[fail], orelse=[]), span)
+            target = py.Tuple(elts=[E.store(n) for n in names], ctx=E.STORE)
+            self.emit(py.Assign(targets=[target], value=value), span)
+            return
         if not isinstance(value, py.Name):
             t = self.temp()
             self.emit(E.assign(t, value), span)
@@ -195,6 +212,21 @@ class PatternCompiler:
             self.emit(check, span)
         for name, bound in binds:
             self.emit(E.assign(name, bound), span)
+
+    def unpack_targets(self, pattern) -> list | None:
+        """Python names for a tuple pattern of plain names and `_`, else None."""
+        if not isinstance(pattern, A.TuplePat) or not pattern.items:
+            return None
+        names = []
+        for item in pattern.items:
+            if isinstance(item, A.WildcardPat):
+                names.append(self.temp("_"))
+            elif isinstance(item, A.BindPat) and item in self.a.bindings \
+                    and item not in self.a.variant_patterns:
+                names.append(self.a.bindings[item].py_name)
+            else:
+                return None
+        return names
 
     # ------------------------------------------------------------------ types
 

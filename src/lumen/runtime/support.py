@@ -17,7 +17,10 @@ NEVER = object()   # never produced by Lumen code: `x is not NEVER` is always tr
 
 
 def idiv(a: int, b: int) -> int:
-    """`/` on two Ints: division truncating toward zero."""
+    """`/` on two Ints: division truncating toward zero. (The compiler calls it where the
+    checker saw two Ints; a Float that got there anyway still divides as a Float.)"""
+    if a.__class__ is not int or b.__class__ is not int:
+        return div(a, b)
     q = a // b
     if q < 0 and q * b != a:
         q += 1
