@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 
 from . import __version__
@@ -27,7 +25,9 @@ exit codes: 0 success, 1 runtime error, 2 check error.
 Docs: docs/ in the project (language guide, orchestration, tools)."""
 
 
-def parser() -> argparse.ArgumentParser:
+def parser():
+    import argparse
+
     top = argparse.ArgumentParser(prog="lumen", description=DESCRIPTION, epilog=EPILOG,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     top.add_argument("--version", action="version", version=f"lumen {__version__}")
@@ -71,6 +71,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def parse_args(pairs: list[str]) -> dict:
+    import json
+
     args = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
@@ -88,8 +90,51 @@ def _usage_error(message: str) -> int:
     return EXIT_CHECK
 
 
+# `lumen run FILE [options]`: read without argparse when it is this plain, because
+# building the full parser is a fair share of the start-up time of a short program.
+_RUN_VALUES = {"--cell": "cell", "--arg": "arg", "--trace": "trace", "--record": "record",
+               "--replay": "replay"}
+
+
+class _RunOptions:
+    command = "run"
+
+    def __init__(self):
+        self.file = self.cell = self.trace = self.record = self.replay = None
+        self.arg: list[str] = []
+        self.debug = False
+
+
+def quick_run_options(argv: list[str]):
+    """The options of a plain `lumen run` command line, or None (then argparse reads it,
+    with its help and its error messages)."""
+    if len(argv) < 2 or argv[0] != "run":
+        return None
+    options = _RunOptions()
+    rest = iter(argv[1:])
+    for word in rest:
+        if word == "--debug":
+            options.debug = True
+        elif word in _RUN_VALUES:
+            value = next(rest, None)
+            if value is None or value.startswith("-"):
+                return None
+            if word == "--arg":
+                options.arg.append(value)
+            elif getattr(options, _RUN_VALUES[word]) is None:
+                setattr(options, _RUN_VALUES[word], value)
+            else:
+                return None
+        elif word.startswith("-") or options.file is not None:
+            return None
+        else:
+            options.file = word
+    return options if options.file is not None else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    options = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    options = quick_run_options(argv) or parser().parse_args(argv)
     if options.command is None:
         parser().print_help()
         return EXIT_OK
