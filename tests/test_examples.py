@@ -1,6 +1,8 @@
 """Every program in examples/ runs and prints what is expected of it: exactly its
 `NAME.out` file, or — for programs whose output depends on a model's answers — one line
-per regular expression of its `NAME.pattern` file."""
+per regular expression of its `NAME.pattern` file. A `NAME.args` file holds extra
+`lumen run` arguments, one per line (e.g. `--replay` and the recording of an example
+that calls models and web servers)."""
 
 from __future__ import annotations
 
@@ -37,8 +39,10 @@ PROGRAMS = [p for p in _programs() if _expectation(p) is not None]
 def test_example(path: Path, monkeypatch):
     monkeypatch.chdir(EXAMPLES.parent)
     out, err = io.StringIO(), io.StringIO()
+    args_file = path.with_name(path.name.split(".")[0] + ".args")
+    extra = [a for a in args_file.read_text().split("\n") if a] if args_file.exists() else []
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(["run", str(path.relative_to(EXAMPLES.parent))])
+        code = cli.main(["run", str(path.relative_to(EXAMPLES.parent))] + extra)
     assert code == 0, err.getvalue()
     expected = _expectation(path)
     if expected.suffix == ".out":

@@ -157,6 +157,10 @@ def render(diag: Diagnostic, stream=None) -> str:
 
 
 def render_all(diags: list[Diagnostic], stream=None) -> str:
+    """Every diagnostic, file by file in the order found, by position within a file."""
+    files = list(dict.fromkeys(d.source.path for d in diags))
+    diags = sorted(diags, key=lambda d: (files.index(d.source.path), d.span.line,
+                                         d.span.col))
     errors = sum(1 for d in diags if d.is_error)
     warnings = len(diags) - errors
     parts = [render(d, stream) for d in diags]

@@ -8,7 +8,7 @@ import time
 import pytest
 from harness import call, chat_toml, handle, run
 
-from lumen.driver import run_on_big_stack
+from lumen.program import run_on_big_stack
 from lumen.runtime.errors import LumenError
 from lumen.runtime.orchestration import race, sleep
 from lumen.runtime.tool_calls import call_tool

@@ -406,3 +406,23 @@ def test_a_spawn_into_a_closed_owner_goes_to_the_root_owner(trace):
     assert future.cancelled() and log == []
     assert [f for kind, f in trace if kind == "future_cancelled"] == [
         {"line": 5, "reason": "run ended"}]
+
+
+def test_spawn_takes_a_coroutine_object():
+    # What the compiler may emit for `spawn(f(x))` when f is an `async def` cell.
+    log = []
+
+    async def child(x):
+        log.append(("child", x))
+        await sleep(1)
+        return x * 2
+
+    async def main():
+        owner = Owner()
+        future = spawn(child(21), owner, line=4)
+        log.append("parent")  # the coroutine's body has not started yet
+        assert await future == 42
+        await owner.close()
+        return log
+
+    assert run(main) == ["parent", ("child", 21)]

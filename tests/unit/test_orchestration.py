@@ -413,6 +413,16 @@ def test_vote_fails_when_every_branch_fails():
     assert len(info.value.details) == 2
 
 
+def test_a_single_failed_branch_is_named_in_the_singular():
+    with pytest.raises(LumenError) as info:
+        run(lambda: vote([after(1, fail="only")], lines=[3]))
+    assert info.value.message == "the only branch failed: line 3: Halt: only"
+    with pytest.raises(LumenError) as info:
+        run(lambda: select([after(1, fail="x")], lines=[4]))
+    assert info.value.kind == "RaceFailed"
+    assert info.value.message == "the only select branch failed: line 4: Halt: x"
+
+
 def test_vote_compares_unhashable_values_structurally():
     branches = [after(1, [1, 2]), after(2, {"k": [1]}), after(3, {"k": [1]}),
                 after(4, [1, 2]), after(5, {"k": [1]})]

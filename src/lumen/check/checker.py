@@ -79,6 +79,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
             self.module_names.used.add(binding.py_name)
         self.scope = self.module_scope
         self.fn: FunctionInfo | None = None
+        self.dropped_form = None
         self.loops = 0
         self.return_type: T.Ty = T.ANY
 
@@ -127,7 +128,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
                     where = f" in {agent.kind} `{agent.name}`" if agent else ""
                     self.error("E250", f"`grant {item.alias}` names no tool declared{where}",
                                item.span, did_you_mean(item.alias, aliases) or
-                               f"declare it first: `use tool llm.chat as {item.alias}`")
+                               f"declare it first: `use tool NAMESPACE.NAME as {item.alias}`")
                 if isinstance(item, A.Grant):
                     for entry in item.entries:
                         self.expr(entry.value)
@@ -200,6 +201,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
             outer = self.agent_scope(function.agent)
         self.scope = Scope(outer, function, kind="function")
         self.loops = 0
+        self.dropped_form = None
         self.return_type = info.ret
         self.bind_params(node.params, info.params)
         self.check_body_value(node.body, info.ret, f"cell `{node.name}`")
@@ -285,6 +287,13 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         if name in self.sink.recovered_names:
             return
         hint = did_you_mean(name, self.scope.visible_names())
+        form = getattr(self, "dropped_form", None)
+        if form is not None and form.span.line < span.line:
+            kind = getattr(form, "kind", "parallel" if isinstance(form, A.ParallelFor)
+                           else "timeout")
+            bind = f"the value of the `{kind}` at line {form.span.line} is not bound: write " \
+                   f"`let {name} = await {kind} ...`"
+            hint = f"{bind}; or {hint}" if hint else bind
         self.soft_error("E202", f"unknown name `{name}`", span,
                         hint or "declare it with `let`, or check the spelling")
 
@@ -302,6 +311,11 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         value: T.Ty = T.NULL
         for stmt in stmts:
             value = self.statement(stmt)
+            # An `await` form whose value is dropped: a later unknown name may be the
+            # variable its author meant to bind (the seed tutorial's `select`).
+            form = stmt.expr if isinstance(stmt, A.ExprStmt) else None
+            if isinstance(form, (A.OrchestrationBlock, A.ParallelFor, A.Timeout)):
+                self.dropped_form = form
         return value if stmts else T.NULL
 
     def statement(self, stmt) -> T.Ty:

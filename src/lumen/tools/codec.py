@@ -20,6 +20,7 @@ can hold.
 from __future__ import annotations
 
 import base64
+import json
 import math
 
 from ..runtime.errors import LumenError
@@ -116,7 +117,47 @@ def _decode_tagged(tag: str, data: dict, records: dict):
                               f"known to this call)")
         fields = {k: decode(v, records) for k, v in data.get("fields", {}).items()}
         return cls(**fields)
+    if tag == "$variant":
+        cls = records.get(body)
+        if cls is None:
+            raise DecodeError(f"cannot rebuild variant {body} (its enum is not known to "
+                              f"this call)")
+        return cls(*(decode(v, records) for v in data.get("values", [])))
     raise DecodeError(f"cannot rebuild a recorded value tagged {tag}")
+
+
+def shown(data) -> str:
+    """`encode`d data as Lumen displays the value (for `lumen trace show`), without
+    needing the classes: `Insight(point: "a", score: 2)`, `Happy`, `ok(1)`."""
+    kind = type(data)
+    if data is None:
+        return "null"
+    if kind is bool:
+        return "true" if data else "false"
+    if kind in (int, float):
+        return repr(data)
+    if kind is str:
+        return json.dumps(data, ensure_ascii=False)
+    if kind is list:
+        return "[" + ", ".join(shown(item) for item in data) + "]"
+    tag = next(iter(data), "") if kind is dict else ""
+    if tag == "$record":
+        fields = ", ".join(f"{k}: {shown(v)}" for k, v in data.get("fields", {}).items())
+        return f"{data[tag]}({fields})"
+    if tag == "$variant":
+        name = data[tag].rpartition(".")[2]
+        values = data.get("values") or []
+        return f"{name}({', '.join(shown(v) for v in values)})" if values else name
+    if tag in ("$ok", "$err"):
+        return f"{tag[1:]}({shown(data[tag])})"
+    if tag == "$tuple":
+        items = [shown(v) for v in data[tag]]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if tag == "$set":
+        return "set([" + ", ".join(shown(v) for v in data[tag]) + "])"
+    if kind is dict:
+        return "{" + ", ".join(f"{json.dumps(k)}: {shown(v)}" for k, v in data.items()) + "}"
+    return str(data)
 
 
 # ------------------------------------------------------------------ values from Python

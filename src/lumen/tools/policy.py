@@ -196,6 +196,7 @@ def _shape(grants: Grants, request) -> None:
         if asked.get("model") is not None and asked["model"] != grants.model:
             raise violation(alias, "model", quoted(grants.model), quoted(asked["model"]))
         out["model"] = grants.model
+        request.defaulted.discard("model")
     if request.kind == "embed":
         return
     if grants.max_tokens is not None:
@@ -203,6 +204,7 @@ def _shape(grants: Grants, request) -> None:
         if wanted is not None and wanted > grants.max_tokens:
             raise violation(alias, "max_tokens", f"at most {grants.max_tokens}", wanted)
         out["max_tokens"] = wanted if wanted is not None else grants.max_tokens
+        request.defaulted.discard("max_tokens")
     for key in ("temperature", "top_p"):
         fixed = getattr(grants, key)
         if fixed is None:

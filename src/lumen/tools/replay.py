@@ -174,6 +174,32 @@ def record_classes(request) -> dict:
     walk(request.asked)
     if request.schema is not None:
         found.append(request.schema)
-    for cls in found:
+    seen: set = set()
+    while found:
+        cls = found.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
         classes[cls._lumen_name] = cls
+        spec = getattr(cls, "_lumen_json_spec", None)
+        for _, kind in (spec() if spec is not None else ()):
+            _classes_in_spec(kind, found, classes)
     return classes
+
+
+def _classes_in_spec(kind, found: list, classes: dict) -> None:
+    """Record classes (to visit) and enum variants (`Enum.Name` → class) that a field's
+    JSON spec (see `values.from_json`) mentions."""
+    if type(kind) is not tuple:
+        return
+    tag, inner = kind
+    if tag == "record":
+        found.append(inner)
+    elif tag == "enum":
+        for variant in inner.__subclasses__():
+            classes[f"{variant._lumen_enum}.{variant._lumen_name}"] = variant
+    elif tag in ("union", "tuple"):
+        for item in inner:
+            _classes_in_spec(item, found, classes)
+    else:
+        _classes_in_spec(inner, found, classes)

@@ -46,6 +46,10 @@ class ToolRequest:
     asked: dict                    # the call's own arguments
     schema: type | None = None     # record class for structured output
     extra: dict = field(default_factory=dict)
+    # Keys of `arguments` that only a provider default filled (`default_model`, the
+    # local model's `max_tokens`): not part of the call's identity, so a recording
+    # replays whatever lumen.toml says (or without one).
+    defaulted: set = field(default_factory=set)
 
     @property
     def label(self) -> str:
@@ -64,8 +68,10 @@ class ToolRequest:
         return out
 
     def identity(self, redactor) -> str:
-        """Canonical JSON of tool + effective request (secrets masked)."""
-        body = {"tool": self.tool, "request": redactor.redact(self.view())}
+        """Canonical JSON of tool + effective request (secrets masked), without what only
+        provider defaults filled in."""
+        view = {k: v for k, v in self.view().items() if k not in self.defaulted}
+        body = {"tool": self.tool, "request": redactor.redact(view)}
         return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -134,9 +140,12 @@ def _chat(request: ToolRequest, arguments: dict, prompt, defaults: dict) -> None
     messages.append({"role": "user", "content": text})
     model = _expect(request, "model", arguments.get("model"), (str,), "a String")
     out = {"model": model or defaults.get("default_model"), "messages": messages}
+    if model is None:
+        request.defaulted.add("model")
     max_tokens = _expect(request, "max_tokens", arguments.get("max_tokens"), (int,), "an Int")
     if max_tokens is None:
         max_tokens = defaults.get("max_tokens")
+        request.defaulted.add("max_tokens")
     if max_tokens is not None:
         out["max_tokens"] = max_tokens
     for name in ("temperature", "top_p"):
@@ -159,6 +168,8 @@ def _embed(request: ToolRequest, arguments: dict, prompt, defaults: dict) -> Non
     model = _expect(request, "model", arguments.get("model"), (str,), "a String")
     request.arguments = {"model": model or defaults.get("embedding_model")
                          or defaults.get("default_model"), "input": text}
+    if model is None:
+        request.defaulted.add("model")
 
 
 def _http(request: ToolRequest, arguments: dict, prompt, defaults: dict) -> None:

@@ -229,6 +229,9 @@ class Session:
         from ..runtime.clock import io_call
 
         async def call():
+            prepare = getattr(provider, "prepare", None)
+            if prepare is not None:
+                await prepare(ctx)
             return await with_deadline(ctx, lambda: provider.call(ctx))
 
         if provider.on_io_loop:

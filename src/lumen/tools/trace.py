@@ -67,6 +67,7 @@ class TraceWriter:
         self.loop = None            # the program's loop, once seen
         self.tool_calls = 0
         self.errors = 0
+        self.cancelled = 0
 
     # ------------------------------------------------------------------ writing
 
@@ -122,7 +123,8 @@ class TraceWriter:
 
     def run_end(self, outcome: str, duration_ms: float, error=None) -> None:
         event = {"event": "run_end", "outcome": outcome, "duration_ms": round(duration_ms, 3),
-                 "tool_calls": self.tool_calls, "errors": self.errors}
+                 "tool_calls": self.tool_calls, "errors": self.errors,
+                 "cancelled": self.cancelled}
         if error is not None:
             event["error"] = {"kind": getattr(error, "kind", type(error).__name__),
                               "message": getattr(error, "message", str(error))}
@@ -161,7 +163,9 @@ class TraceWriter:
                  "task": self.task(), "parent": self.parent(), "start": start,
                  "duration_ms": round(duration_ms, 3), "request": request_view}
         if error is not None:
-            self.errors += 1
+            cancelled = getattr(error, "kind", "Cancelled") == "Cancelled"
+            self.cancelled += cancelled   # a race's loser is not a failure
+            self.errors += not cancelled
             event["error"] = {"kind": getattr(error, "kind", "Cancelled"),
                               "message": getattr(error, "message", str(error))}
         elif has_result:

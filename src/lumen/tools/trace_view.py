@@ -123,6 +123,8 @@ def _run_label(start: dict, end: dict | None, name: str):
     text.append(f"  {end.get('tool_calls', 0)} tool calls", style="dim")
     if end.get("errors"):
         text.append(f", {end['errors']} failed", style="red")
+    if end.get("cancelled"):
+        text.append(f", {end['cancelled']} cancelled", style="yellow")
     if end.get("error"):
         text.append(f"\n{end['error'].get('kind')}: {end['error'].get('message')}", style="red")
     return text
@@ -188,8 +190,7 @@ def _other_label(event: dict):
 
 
 def _preview(value) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = " ".join(text.split())
-    if isinstance(value, str):
-        text = json.dumps(text, ensure_ascii=False)
+    from .codec import shown
+
+    text = " ".join(shown(value).split())
     return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"

@@ -60,6 +60,11 @@ class OpenAICompatibleProvider(Provider):
         self.services.redactor.add(key)
         return key
 
+    async def prepare(self, ctx) -> None:
+        """Before the call's deadline starts: import the SDK, make the client (and for the
+        local model, start its server) — the `timeout_ms` grant bounds the call only."""
+        await self.client(ctx)
+
     async def client(self, ctx):
         if self._client is not None:
             return self._client
