@@ -1,4 +1,4 @@
-"""`python -m lumen.compile.show FILE`: print the Python a Lumen file compiles to (a
+"""`python -m lumen.show_python FILE`: print the Python a Lumen file compiles to (a
 development aid for reading what the compiler emits)."""
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    from ..compile.codegen import Compiler
-    from ..diagnostics import render_all
-    from ..loader import Loader
     from pathlib import Path
+
+    from .compile.codegen import Compiler
+    from .diagnostics import render_all
+    from .loader import Loader
 
     loader = Loader()
     unit = loader.load(Path(argv[0]))
