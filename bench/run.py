@@ -121,7 +121,7 @@ def bench(name: str, runs: int, log) -> tuple[Side, Side]:
     expected = python_side.runs[0].stdout
     for run in lumen_side.runs + python_side.runs:
         if run.stdout != expected:
-            raise RuntimeError(f"{name}: the outputs differ\n--- python:\n{expected}"
+            raise RuntimeError(f"the outputs differ\n--- python:\n{expected}"
                                f"--- lumen:\n{lumen_side.runs[0].stdout}")
     return lumen_side, python_side
 

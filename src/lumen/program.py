@@ -200,6 +200,43 @@ def _is_coroutine(value) -> bool:
     return type(value).__name__ == "coroutine"
 
 
+class _DeepStack:
+    """The process-wide settings of running Lumen: a high recursion limit while any run
+    is in progress (runs may overlap, in threads), the limit restored after the last."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.active = 0
+        self.saved_limit = 0
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.active == 0:
+                self.saved_limit = sys.getrecursionlimit()
+                sys.setrecursionlimit(max(self.saved_limit, RECURSION_LIMIT))
+            self.active += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.active -= 1
+            if self.active == 0:
+                sys.setrecursionlimit(self.saved_limit)
+
+    def thread(self, target) -> threading.Thread:
+        with self.lock:   # stack_size is process-wide too: set it only around the start
+            old_size = threading.stack_size()
+            try:
+                threading.stack_size(STACK_BYTES)
+                worker = threading.Thread(target=target, name="lumen-main", daemon=True)
+                worker.start()
+            finally:
+                threading.stack_size(old_size)
+        return worker
+
+
+_deep_stack = _DeepStack()
+
+
 def run_on_big_stack(fn):
     """Run `fn` in a thread with a deep stack and a high recursion limit."""
     outcome: dict = {}
@@ -210,20 +247,13 @@ def run_on_big_stack(fn):
         except BaseException as exc:  # handed to the calling thread as is
             outcome["error"] = exc
 
-    old_limit = sys.getrecursionlimit()
-    old_size = threading.stack_size()
-    sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+    _deep_stack.enter()
     try:
-        threading.stack_size(STACK_BYTES)
-        worker = threading.Thread(target=target, name="lumen-main", daemon=True)
-        worker.start()
-    finally:
-        threading.stack_size(old_size)
-    try:
+        worker = _deep_stack.thread(target)
         while worker.is_alive():
             worker.join(0.25)
     finally:
-        sys.setrecursionlimit(old_limit)
+        _deep_stack.leave()
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")

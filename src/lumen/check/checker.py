@@ -38,6 +38,7 @@ class Analysis:
     members: dict = field(default_factory=dict)       # Member → MemberTarget
     functions: dict = field(default_factory=dict)     # CellDecl / Lambda / Branch ... → FunctionInfo
     variant_patterns: dict = field(default_factory=dict)  # BindPat / VariantPat → VariantInfo
+    spawned_callables: set = field(default_factory=set)   # `spawn(f)` of a function value
     records: dict = field(default_factory=dict)       # RecordDecl → RecordInfo
     enums: dict = field(default_factory=dict)
     agents: dict = field(default_factory=dict)

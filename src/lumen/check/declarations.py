@@ -136,7 +136,10 @@ class DeclarationCollector:
             if texpr.args:
                 self.error("E301", f"type `{name}` takes no type arguments", texpr.span)
             return prim
-        generic = T.GENERIC_ALIASES.get(name, name)
+        if name in T.GENERIC_ALIASES and name in self.type_names:
+            generic = name   # a declared `record Result` wins over the `result` alias
+        else:
+            generic = T.GENERIC_ALIASES.get(name, name)
         if generic in T.GENERICS:
             args = tuple(self.resolve_type(a) for a in texpr.args)
             arity = T.GENERICS[generic]

@@ -434,6 +434,15 @@ class ExpressionChecker:
         if isinstance(first, A.Lambda):
             fn_type = self.expr(first)
             return T.future_of(fn_type.ret if isinstance(fn_type, T.FnTy) else T.ANY)
+        if isinstance(first, A.Name):
+            binding = self.scope.lookup(first.name)
+            if binding is not None and (binding.kind in ("cell", "method") or
+                                        isinstance(binding.type, T.FnTy)):
+                # `spawn(f)`: a callable runs with no arguments, like `spawn(f, a, b)`.
+                fn_type = self.expr(first)
+                self.analysis.spawned_callables.add(node)
+                self.callable_dependency(first, spawned=True)
+                return T.future_of(fn_type.ret if isinstance(fn_type, T.FnTy) else T.ANY)
         with self.nested_function(first, "branch", "<spawn>"):
             value = self.expr(first)
         return T.future_of(value)

@@ -116,10 +116,26 @@ class OrchestrationCompiler:
                 futures.append(E.call("_L_spawn", [E.name(fname), self.owner()],
                                       [E.kw("line", E.const(item.span.line))]))
             return py.List(elts=futures, ctx=E.LOAD)
-        if isinstance(first, A.Lambda):
+        if isinstance(first, A.Lambda) or node in self.a.spawned_callables:
             return E.call("_L_spawn", [self.expr(first), self.owner()], [line])
-        fname = self.thunk(first, "spawn", snapshot=True)
-        return E.call("_L_spawn", [E.name(fname), self.owner()], [line])
+        work = self.direct_coroutine(first)
+        if work is None:
+            work = E.name(self.thunk(first, "spawn", snapshot=True))
+        return E.call("_L_spawn", [work, self.owner()], [line])
+
+    def direct_coroutine(self, node):
+        """`spawn(cell(x, 1))` of an async cell with plain arguments: the coroutine itself
+        (no closure per future — it holds the argument values as `spawn` saw them)."""
+        target = self.a.calls.get(node) if isinstance(node, A.Call) else None
+        if target is None or target.kind not in ("cell", "lambda") \
+                or target.function is None or not target.function.is_async:
+            return None
+        if target.kind == "lambda" and not isinstance(node.callee, A.Name):
+            return None
+        if not all(isinstance(a.value, (A.Literal, A.Name)) for a in node.args):
+            return None
+        call = self.expr(node)
+        return call.value if isinstance(call, py.Await) else None
 
     def ex_await(self, node: A.Await) -> py.expr:
         value = self.expr(node.expr)

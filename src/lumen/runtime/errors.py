@@ -96,9 +96,9 @@ class LumenError(Exception):
         location = None
         tb = self.__traceback__
         while tb is not None:
-            filename = tb.tb_frame.f_code.co_filename
-            if is_lumen_file(filename):
-                location = (filename, tb.tb_lineno)
+            code = tb.tb_frame.f_code
+            if is_lumen_file(code.co_filename) and not code.co_name.startswith("_L_c_"):
+                location = (code.co_filename, tb.tb_lineno)
             tb = tb.tb_next
         if location is None and self._saved_frames:
             location = (self._saved_frames[-1].file, self._saved_frames[-1].line)
@@ -155,7 +155,9 @@ def lumen_frames(tb) -> list[Frame]:
     frames = []
     while tb is not None:
         code = tb.tb_frame.f_code
-        if is_lumen_file(code.co_filename):
+        # A cell's argument-checking wrapper is not a place in the program: an argument
+        # of the wrong type is reported at the call that passed it.
+        if is_lumen_file(code.co_filename) and not code.co_name.startswith("_L_c_"):
             frames.append(_frame_of(tb, code))
         tb = tb.tb_next
     return frames
