@@ -12,10 +12,17 @@ turns the cache off.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
+
+try:  # the built-in SHA-256: `hashlib` would load OpenSSL, a fair share of start-up
+    from _sha2 import sha256 as _sha256
+except ImportError:
+    try:
+        from _sha256 import sha256 as _sha256
+    except ImportError:
+        from hashlib import sha256 as _sha256
 
 from . import __version__
 
@@ -63,7 +70,7 @@ def _read(path: str) -> bytes:
 
 
 def _key(path: str, content: bytes) -> str:
-    digest = hashlib.sha256()
+    digest = _sha256()
     for part in (str(FORMAT), __version__, sys.implementation.cache_tag or "",
                  _compiler_stamp(), path, os.path.abspath(path)):
         digest.update(part.encode() + b"\0")
@@ -84,7 +91,7 @@ def lookup(path: str):
         if entry.get("format") != FORMAT:
             return None
         for dep_path, dep_hash in entry["deps"]:
-            if hashlib.sha256(_read(dep_path)).hexdigest() != dep_hash:
+            if _sha256(_read(dep_path)).hexdigest() != dep_hash:
                 return None
         return _program(entry, content, path)
     except (OSError, EOFError, ValueError, TypeError, KeyError):
@@ -124,7 +131,7 @@ def store(path: str, program) -> None:
         index = {id(unit): i for i, unit in enumerate(program.units)}
         entry = {
             "format": FORMAT,
-            "deps": [(u.path, hashlib.sha256(u.text.encode("utf-8")).hexdigest())
+            "deps": [(u.path, _sha256(u.text.encode("utf-8")).hexdigest())
                      for u in program.units[:-1]],   # `text` is each file's exact content
             "units": [(u.path, u.code, [(index[id(other)], mapping)
                                         for other, mapping in u.imports])

@@ -71,9 +71,11 @@ def parser():
 
 
 def parse_args(pairs: list[str]) -> dict:
+    args: dict = {}
+    if not pairs:
+        return args
     import json
 
-    args = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         if not sep or not name.isidentifier():

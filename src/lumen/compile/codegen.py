@@ -325,6 +325,10 @@ class Compiler(ExpressionCompiler, CallCompiler, IntrinsicCompiler, PatternCompi
 
     def st_assign(self, stmt: A.Assign) -> None:
         target = stmt.target
+        augmented = self.augmented(stmt)
+        if augmented is not None:
+            self.emit(augmented, stmt.span)
+            return
         if isinstance(target, A.Name):
             binding = self.a.bindings.get(target)
             if binding is None:
@@ -352,6 +356,33 @@ class Compiler(ExpressionCompiler, CallCompiler, IntrinsicCompiler, PatternCompi
                 value = self.binary_value(stmt.op[:-1], current, self.expr(stmt.value),
                                           T.ANY, self.a.type_of(stmt.value), stmt)
             self.emit(py.Assign(targets=[sub], value=value), stmt.span)
+
+    def augmented(self, stmt: A.Assign):
+        """`x += e`, `xs[i] -= e` as Python's augmented assignment when that is exact: on
+        numbers and Strings (immutable: Python's `+=` would extend a list in place)."""
+        op = _AUGMENTED.get(stmt.op)
+        target = stmt.target
+        if op is None or not isinstance(target, (A.Name, A.Index)) \
+                or self.needs(stmt.value) != 0:
+            return None
+        ttype, vtype = self.a.type_of(target), self.a.type_of(stmt.value)
+        numbers = ttype in (T.INT, T.FLOAT) and vtype in (T.INT, T.FLOAT)
+        if not (numbers or (stmt.op == "+=" and ttype == vtype == T.STRING)):
+            return None
+        if stmt.op == "/=" and T.FLOAT not in (ttype, vtype):
+            return None   # Int / Int truncates: not Python's `/`
+        if isinstance(target, A.Name):
+            binding = self.a.bindings.get(target)
+            if binding is None:
+                return None
+            self.note_assign(binding)
+            py_target = E.store(binding.py_name)
+        else:
+            if self.needs(target.obj) or self.needs(target.index):
+                return None
+            py_target = py.Subscript(value=self.expr(target.obj), slice=self.expr(target.index),
+                                     ctx=E.STORE)
+        return py.AugAssign(target=py_target, op=op(), value=self.expr(stmt.value))
 
     def stable(self, value: py.expr) -> py.expr:
         """`value`, or a temp holding it, so it can be used twice."""
@@ -439,6 +470,9 @@ class Compiler(ExpressionCompiler, CallCompiler, IntrinsicCompiler, PatternCompi
         message = py.Tuple(elts=[E.const(stmt.role), text], ctx=E.LOAD)
         self.emit(py.Expr(value=E.call(E.attr("_L_prompt", "append"), [message])), stmt.span)
 
+
+_AUGMENTED = {"+=": py.Add, "-=": py.Sub, "*=": py.Mult, "/=": py.Div, "//=": py.FloorDiv,
+              "%=": py.Mod, "**=": py.Pow}
 
 _STATEMENTS = {
     A.ExprStmt: Compiler.st_expr,

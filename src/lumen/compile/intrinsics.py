@@ -51,6 +51,7 @@ FUNCTIONS = {
     "contains": ((_is_string, _is_string),
                  lambda a: py.Compare(left=a[1], ops=[py.In()], comparators=[a[0]])),
     "abs": ((_is_number,), lambda a: E.call("_L_abs", a)),
+    "sqrt": ((_is_number,), lambda a: E.call("_L_sqrt", a)),
 }
 # method on a receiver type (checker's table name) -> {method: (argument tests, writer)}
 METHODS = {

@@ -362,6 +362,8 @@ def _classify(exc: BaseException) -> tuple[str, str, str | None]:
         return "RuntimeError", _attribute_error_message(exc), None
     if isinstance(exc, ValueError):
         message = str(exc)
+        if message == "math domain error":   # `sqrt` of a negative number, compiled inline
+            return "RuntimeError", "math domain error: `sqrt` of a negative number", None
         return "RuntimeError", _reword(_unpack_rules(), message) or message, None
     if isinstance(exc, OverflowError):
         return "RuntimeError", f"number too large ({exc.args[-1] if exc.args else exc})", None
