@@ -131,7 +131,7 @@ class Compiler(ExpressionCompiler, CallCompiler, IntrinsicCompiler, PatternCompi
 
     def function(self, info, fname: str, params: list, body_stmts, span, *,
                  prologue=(), mode=RETURN, value_node=None, self_param: bool = False,
-                 snapshot: bool = False):
+                 snapshot: bool = False, wrap=None):
         """Emit a Python function for a cell, lambda, branch or spawned expression.
 
         `params` holds (python name, default expression or None, binding) triples;
@@ -163,6 +163,8 @@ class Compiler(ExpressionCompiler, CallCompiler, IntrinsicCompiler, PatternCompi
                               value_node.span)
                 else:
                     self.body(body_stmts, mode)
+            if wrap is not None:
+                body = wrap(body)
             if state.has_owner:
                 body = self.owner_wrapper(body, span)
             if info is not None and info.has_role:

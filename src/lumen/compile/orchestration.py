@@ -47,12 +47,29 @@ class OrchestrationCompiler:
             param = self.temp("item")
             with self.into(prologue):
                 self.destructure(node.target, E.name(param), node.target.span)
-        fn = self.function(info, fname, [(param, None, None)], node.body, node.span,
-                           prologue=prologue)
+        params = [("_L_scope", None, None), ("_L_index", None, None), (param, None, None)]
+        fn = self.function(info, fname, params, node.body, node.span, prologue=prologue,
+                           mode="_L_value", wrap=self.reporting_body)
         self.emit(fn, node.span)
         call = E.call("_L_parallel_for", [iterable, E.name(fname)],
-                      [E.kw("limit", limit), E.kw("line", E.const(node.span.line))])
+                      [E.kw("limit", limit), E.kw("line", E.const(node.span.line)),
+                       E.kw("reporting", E.const(True))])
         return py.Await(value=call)
+
+    def reporting_body(self, body: list) -> list:
+        """A `parallel for` body that reports its own outcome to the form's scope (the
+        branch task's coroutine is the body itself: no wrapper per branch)."""
+        def finish(value, error):
+            return py.Expr(value=E.call(E.attr("_L_scope", "_finish"),
+                                        [E.name("_L_index"), value, error]))
+
+        failed = py.ExceptHandler(type=E.name("_L_BranchErrors"), name="_L_error",
+                                  body=[finish(E.const(None), E.name("_L_error"))])
+        interrupted = py.ExceptHandler(type=E.name("_L_BaseException"), name="_L_error",
+                                       body=[finish(E.const(None), E.name("_L_error")),
+                                             py.Raise(exc=None, cause=None)])
+        return [py.Try(body=body, handlers=[failed, interrupted],
+                       orelse=[finish(E.name("_L_value"), E.const(None))], finalbody=[])]
 
     def ex_orchestration(self, node: A.OrchestrationBlock) -> py.expr:
         names = [self.thunk(branch) for branch in node.branches]

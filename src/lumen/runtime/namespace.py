@@ -29,7 +29,8 @@ _PROVIDERS: dict[str, object] = {
     "_L_int": int, "_L_float": float, "_L_str": str, "_L_bool": bool, "_L_bytes": bytes,
     "_L_list": list, "_L_dict": dict, "_L_tuple": tuple, "_L_len": len, "_L_range": range,
     "_L_isinstance": isinstance, "_L_callable": callable, "_L_abs": abs,
-    "_L_sqrt": ("math", "sqrt"),   # errors.translate words its "math domain error"
+    "_L_sqrt": ("math", "sqrt"), "_L_BaseException": BaseException,
+    "_L_BranchErrors": (_ORCH, "BRANCH_ERRORS"),   # errors.translate words its "math domain error"
     "_L_coroutine": types.CoroutineType, "_L_Exception": Exception,
     "_L_partial": functools.partial, "_L_staticmethod": staticmethod,
     "_L_HttpResponse": (_VALUES, "HttpResponse"),

@@ -60,13 +60,21 @@ def _cancelled_failure(exc: CancelledError) -> LumenError:
     return translate(exc)
 
 
+# What a compiled `parallel for` body reports as its failure (other BaseExceptions are
+# reported, then propagate): the same rule as `scope._branch`.
+BRANCH_ERRORS = (Exception, CancelledError)
+
+
 class Form(Scope):
     """A scope that feeds itself: branch i is `body(items[i])`, or `items[i]()` when
-    `body` is None, started in index order while fewer than `limit` run."""
+    `body` is None, started in index order while fewer than `limit` run. A `reporting`
+    body is called as `body(scope, i, items[i])` and reports its own outcome."""
 
-    __slots__ = ("items", "body", "size", "next", "limit", "lines", "line", "_filling")
+    __slots__ = ("items", "body", "size", "next", "limit", "lines", "line", "_filling",
+                 "reporting")
 
-    def __init__(self, loop, items, body, lines, line, limit=None):
+    def __init__(self, loop, items, body, lines, line, limit=None, reporting=False):
+        self.reporting = reporting
         size = len(items)
         super().__init__(loop, size)
         self.items = items
@@ -89,6 +97,12 @@ class Form(Scope):
         self._filling = True
         try:
             items, body, size = self.items, self.body, self.size
+            if self.reporting:
+                while self.next < size and not self.stopped and self.running < self.limit:
+                    index = self.next
+                    self.next = index + 1
+                    self.start(index, body(self, index, items[index]), True)
+                return
             while self.next < size and not self.stopped and self.running < self.limit:
                 index = self.next
                 self.next = index + 1
@@ -162,8 +176,8 @@ async def _run(form: Form, kind: str) -> None:
 class _Gather(Form):
     __slots__ = ("results", "error")
 
-    def __init__(self, loop, items, body, lines, line, limit=None):
-        super().__init__(loop, items, body, lines, line, limit)
+    def __init__(self, loop, items, body, lines, line, limit=None, reporting=False):
+        super().__init__(loop, items, body, lines, line, limit, reporting)
         self.results = [None] * self.size
         self.error = None
 
@@ -200,13 +214,14 @@ def _check_limit(limit):
     return limit
 
 
-async def parallel_for(items, body, *, limit=None, line=0) -> list:
-    """`await parallel(limit: n) for x in items BODY end`: the body values in input order."""
+async def parallel_for(items, body, *, limit=None, line=0, reporting=False) -> list:
+    """`await parallel(limit: n) for x in items BODY end`: the body values in input order.
+    The compiler's bodies are `reporting` (see `Scope.start`)."""
     if type(items) is not list and type(items) is not tuple:
         items = list(items)  # a range, a map's keys, a String's characters, a set...
     if limit is not None:
         _check_limit(limit)
-    form = _Gather(_loop(), items, body, None, line, limit)
+    form = _Gather(_loop(), items, body, None, line, limit, reporting)
     await _run(form, "parallel_for")
     if form.error is not None:
         raise form.error

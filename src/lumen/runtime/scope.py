@@ -113,12 +113,16 @@ class Scope:
 
     # ---------------------------------------------------------------------- the scope
 
-    def start(self, index: int, awaitable) -> None:
-        """Run `awaitable` as branch `index`; it reports through the policy hooks."""
+    def start(self, index: int, awaitable, reports: bool = False) -> None:
+        """Run `awaitable` as branch `index`; it reports through the policy hooks. With
+        `reports`, the awaitable is a coroutine that reports its own outcome (it calls
+        `_finish(index, value, exc)` exactly once, as `_branch` does): compiled
+        `parallel for` bodies do, which saves a wrapper coroutine per branch."""
         context = self._context
         if context is None:  # the first branch starts in the task running the form
             context = self._context = copy_context()
-        task = Task(_branch(self, index, awaitable), loop=self.loop, name=BRANCH_TASK_NAME,
+        coroutine = awaitable if reports else _branch(self, index, awaitable)
+        task = Task(coroutine, loop=self.loop, name=BRANCH_TASK_NAME,
                     context=context.copy())
         self.tasks[index] = task
         self.running += 1
