@@ -1577,3 +1577,25 @@ def test_timeout_ms_holds_for_the_first_call_of_a_fresh_process(ws, chat):
     assert elapsed < 4, elapsed
     (call,) = tool_calls(ws.lines("trace.jsonl"))
     assert call["error"]["kind"] == "Timeout"
+
+
+def test_a_registered_tool_may_declare_its_effect(tmp_path):
+    """`@lumen.tool(name, effect=...)`: the checker uses the declared effect."""
+    import lumen
+    from lumen.tools import registry
+
+    @lumen.tool("clock.now", effect="time")
+    def now() -> str:
+        return "noon"
+
+    try:
+        good = tmp_path / "good.lm"
+        good.write_text("use tool clock.now as Now\ncell main() -> String / {time} = Now()\n")
+        assert lumen.load(good).run() == "noon"
+        bad = tmp_path / "bad.lm"
+        bad.write_text("use tool clock.now as Now\ncell main() -> String / {clock} = Now()\n")
+        with pytest.raises(lumen.CheckError) as failure:
+            lumen.load(bad)
+        assert "performs effect `time`" in str(failure.value)
+    finally:
+        registry.unregister("clock.now")

@@ -93,9 +93,19 @@ def lookup(path: str):
         for dep_path, dep_hash in entry["deps"]:
             if _sha256(_read(dep_path)).hexdigest() != dep_hash:
                 return None
+        if entry["uses_tools"] and _config_stamp(path) != entry.get("config"):
+            return None   # lumen.toml declares tools' effects, which the check used
         return _program(entry, content, path)
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         return None
+
+
+def _config_stamp(path: str):
+    """The lumen.toml that applies to `path` and its content hash (or None)."""
+    from .config import find
+
+    found = find(path)
+    return None if found is None else (str(found), _sha256(_read(str(found))).hexdigest())
 
 
 def _program(entry: dict, content: bytes, path: str):
@@ -138,6 +148,7 @@ def store(path: str, program) -> None:
                       for u in program.units],
             "deterministic": program.deterministic,
             "uses_tools": program.uses_tools(),
+            "config": _config_stamp(path) if program.uses_tools() else None,
             "warnings": [(w.source.path, w.code, w.message,
                           (w.span.line, w.span.col, w.span.end_line, w.span.end_col), w.hint)
                          for w in program.warnings],

@@ -74,6 +74,7 @@ class Config:
     providers: dict[str, str] = field(default_factory=dict)   # tool or "ns.*" -> provider
     provider_options: dict[str, dict] = field(default_factory=dict)
     mcp_servers: dict[str, dict] = field(default_factory=dict)
+    effects: dict[str, str] = field(default_factory=dict)      # tool -> its declared effect
 
     def provider_for(self, tool: str) -> ProviderSpec | None:
         """The provider of `tool`: an exact entry, else the longest matching pattern,
@@ -203,11 +204,24 @@ class _Reader:
                 config.provider_options = self.provider_options(value)
             elif key == "mcp":
                 config.mcp_servers = self.mcp_servers(value)
+            elif key == "effects":
+                config.effects = self.effects(value)
             else:
                 config.providers[key] = self.mapping(key, value)
         for tool, choice in config.providers.items():
             self.check_choice(config, tool, choice)
         return config
+
+    def effects(self, value) -> dict[str, str]:
+        """`[providers.effects]`: `"weather.today" = "http"` — the effect a tool's calls
+        bring (LANGUAGE.md 8.1: the namespace's first part unless the provider says)."""
+        if not isinstance(value, dict):
+            raise self.error("`providers.effects` must be a table", "effects")
+        for tool, effect in value.items():
+            if not isinstance(effect, str) or not effect.isidentifier():
+                raise self.error(f"the effect of `{tool}` must be a name like \"http\", got "
+                                 f"{effect!r}", tool)
+        return dict(value)
 
     def mapping(self, tool: str, value) -> str:
         if not isinstance(value, str):

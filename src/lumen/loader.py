@@ -65,7 +65,8 @@ class Loader:
         syntax_errors = unit.sink.has_errors
         before = len(unit.sink.items)
         try:
-            analysis = check(unit.module, unit.sink, imported, imported_types)
+            analysis = check(unit.module, unit.sink, imported, imported_types,
+                             declared_effects(unit))
         except Exception:
             if not syntax_errors:
                 raise
@@ -153,6 +154,30 @@ class Loader:
         return units
 
 
+
+
+def declared_effects(unit: Unit) -> dict:
+    """Effects that tools' providers declare (`[providers.effects]` in lumen.toml, or
+    `@lumen.tool(name, effect=...)`), for the modules that use tools."""
+    from .syntax import ast as A
+
+    tools = [i.tool for i in unit.module.items if isinstance(i, A.UseTool)]
+    for agent in (i for i in unit.module.items if isinstance(i, A.AgentDecl)):
+        tools += [m.tool for m in agent.members if isinstance(m, A.UseTool)]
+    if not tools:
+        return {}
+    from .config import ConfigError, load_for
+    from .tools.registry import declared_effect
+
+    try:
+        effects = dict(load_for(unit.source.path).effects)
+    except ConfigError:   # reported by the driver's tool warnings
+        effects = {}
+    for tool in tools:
+        declared = declared_effect(tool)
+        if declared is not None:
+            effects[tool] = declared
+    return effects
 
 
 def resolve_import(base: Path, parts) -> Path | None:

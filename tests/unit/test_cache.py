@@ -111,3 +111,12 @@ def test_a_cached_run_does_not_import_the_front_end(tmp_path, cache_dir):
     done = subprocess.run([sys.executable, "-c", probe, str(program)], capture_output=True,
                           text=True, env=env, timeout=60)
     assert done.stdout.splitlines() == ["hi", "[]"], done.stderr
+
+
+def test_an_edit_to_lumen_toml_is_a_miss_for_a_program_with_tools(tmp_path, cache_dir):
+    write(tmp_path / "lumen.toml", '[providers]\n"w.today" = "python:h:today"\n')
+    program = write(tmp_path / "p.lm", "use tool w.today as T\ncell main() = 1\n")
+    build(program)
+    assert cache.lookup(str(program)) is not None
+    write(tmp_path / "lumen.toml", '[providers]\n"w.today" = "python:h:now"\n')
+    assert cache.lookup(str(program)) is None

@@ -341,7 +341,8 @@ def test_render_runtime_error():
         "   |            ^^^^^^\n"
         "Lumen traceback (most recent call last):\n"
         "  examples/div.lm:6 in main\n"
-        "  examples/div.lm:2 in divide"
+        "  examples/div.lm:2 in divide\n"
+        "  hint: check that the divisor is not 0, or handle the failure with `try`"
     )
 
 
@@ -356,6 +357,7 @@ def test_render_with_hint_and_details():
                       details=[LumenError("Halt", "a", line=3), "plain detail"])
     assert render_runtime_error(race, io.StringIO()) == (
         "error[RaceFailed]: every branch failed\n"
+        "  hint: every branch failed: their errors are listed below\n"
         "  1. Halt: a (line 3)\n"
         "  2. plain detail")
 
@@ -427,7 +429,8 @@ def test_render_without_column_underlines_the_statement():
         "  --> nocol.lm:2\n"
         "   |\n"
         " 2 |     halt 'stop'\n"
-        "   |     ^^^^^^^^^^^")
+        "   |     ^^^^^^^^^^^\n"
+        "  hint: the program stopped itself with `halt`; `try` turns it into an `err`")
 
 
 def test_render_colour_only_for_terminals(monkeypatch):

@@ -193,7 +193,7 @@ class CallChecker:
                            else f"write `{tool.alias}(url: ...)`")
                 break
         self.mark_suspends()
-        effect = tool.tool.split(".")[0]
+        effect = self.tool_effects.get(tool.tool) or tool.tool.split(".")[0]
         if self.fn is not None:
             self.fn.effects.add(effect)
             self.fn.effect_sources.append((effect, node.span, f"tool `{tool.alias}`"))

@@ -57,7 +57,7 @@ class Analysis:
 
 class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternChecker):
     def __init__(self, module: A.Module, sink: DiagnosticSink, imported: dict | None = None,
-                 imported_types: dict | None = None):
+                 imported_types: dict | None = None, tool_effects: dict | None = None):
         self.sink = sink
         self.module = module
         self.analysis = Analysis(module, sink.source)
@@ -70,6 +70,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         self.script_items = a.script_items
         self.type_names: dict = dict(imported_types or {})
         self.lambda_hints: dict = {}   # Lambda → parameter types known from the call
+        self.tool_effects = tool_effects or {}   # tool → the effect its provider declares
         self.alias_types: dict = {}
         self.module_names = NameAllocator()
         builtins = builtin_scope(self)
@@ -497,5 +498,5 @@ _STATEMENTS = {
 
 
 def check(module: A.Module, sink: DiagnosticSink, imported: dict | None = None,
-          imported_types: dict | None = None) -> Analysis:
-    return Checker(module, sink, imported, imported_types).run()
+          imported_types: dict | None = None, tool_effects: dict | None = None) -> Analysis:
+    return Checker(module, sink, imported, imported_types, tool_effects).run()

@@ -493,10 +493,40 @@ def render_runtime_error(error: LumenError, stream=None) -> str:
     if frames:
         out.append("Lumen traceback (most recent call last):")
         out += _traceback_lines(frames)
-    if error.hint:
-        out.append(f"  {style('hint', '32;1')}: {error.hint}")
+    hint = error.hint or default_hint(error)
+    if hint:
+        out.append(f"  {style('hint', '32;1')}: {hint}")
     out += _detail_lines(error.details)
     return "\n".join(out)
+
+
+_KIND_HINTS = {
+    "TypeError": "`type_of(v)` shows a value's type; declared types are checked at cell "
+                 "boundaries",
+    "IndexError": "check the index against `length(xs)` first (negative indexes count from "
+                  "the end)",
+    "KeyError": "`has_key(m, k)` tests a key; `m.get(k, default)` reads one with a default",
+    "Halt": "the program stopped itself with `halt`; `try` turns it into an `err`",
+    "AssertionFailed": "an `assert` found its condition false",
+    "ConstraintViolation": "a record's `where` constraint rejected the value",
+    "ToolError": "the tool's provider failed; docs/tools.md describes providers and "
+                 "lumen.toml",
+    "PolicyViolation": "the call asks for more than a grant allows: change the call or the "
+                       "grant; nothing was sent",
+    "Timeout": "raise the `timeout_ms` grant, or handle it with `try`",
+    "RaceFailed": "every branch failed: their errors are listed below",
+    "VoteFailed": "every voter failed: their errors are listed below",
+    "Cancelled": "the work was cancelled before it finished (a race it lost, `.cancel()`, "
+                 "or its cell returned)",
+}
+
+
+def default_hint(error: LumenError) -> str:
+    """A hint for an error that came without one: what to do about its kind."""
+    if error.kind == "RuntimeError" and error.message == "division by zero":
+        return "check that the divisor is not 0, or handle the failure with `try`"
+    return _KIND_HINTS.get(error.kind, "`try` turns a failure into an `err`; `--debug` adds "
+                                       "the Python traceback")
 
 
 # A traceback longer than this (after collapsing repeats) shows its two ends only.

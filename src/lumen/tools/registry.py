@@ -28,29 +28,45 @@ PROVIDER_CLASSES = {
 _registered: dict[str, object] = {}
 
 
-def tool(name: str):
-    """Decorator: make a Python function (sync or async) the provider of tool `name`.
+_effects: dict[str, str] = {}
 
-        @lumen.tool("weather.today")
+
+def tool(name: str, effect: str | None = None):
+    """Decorator: make a Python function (sync or async) the provider of tool `name`;
+    `effect` is the effect its calls bring (default: the namespace, `weather`).
+
+        @lumen.tool("weather.today", effect="http")
         def today(city: str) -> str: ...
     """
     def decorate(function):
-        register(name, function)
+        register(name, function, effect)
         return function
     return decorate
 
 
-def register(name: str, function) -> None:
+def declared_effect(name: str) -> str | None:
+    """The effect a registered tool declared, if any (read by `lumen.loader`)."""
+    return _effects.get(name)
+
+
+def register(name: str, function, effect: str | None = None) -> None:
     if not isinstance(name, str) or "." not in name.strip(".") or " " in name:
         raise ValueError(f"a tool name is NAMESPACE.NAME (e.g. \"weather.today\"), "
                          f"got {name!r}")
     if not callable(function):
         raise TypeError(f"tool {name!r}: {function!r} is not callable")
+    if effect is not None and (not isinstance(effect, str) or not effect.isidentifier()):
+        raise ValueError(f"tool {name!r}: an effect is a name like \"http\", got {effect!r}")
     _registered[name] = function
+    if effect is None:
+        _effects.pop(name, None)
+    else:
+        _effects[name] = effect
 
 
 def unregister(name: str) -> None:
     _registered.pop(name, None)
+    _effects.pop(name, None)
 
 
 def registered(name: str):
