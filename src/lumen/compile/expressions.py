@@ -251,6 +251,11 @@ class ExpressionCompiler:
     def binary_value(self, op: str, left, right, ltype, rtype, node) -> py.expr:
         if op == "/":
             if ltype == T.INT and rtype == T.INT:
+                if isinstance(left, py.Constant) and isinstance(right, py.Constant) \
+                        and right.value != 0:   # folded, as CPython folds the others
+                    quotient = abs(left.value) // abs(right.value)
+                    negative = (left.value < 0) != (right.value < 0)
+                    return E.const(-quotient if negative else quotient)
                 return E.call("_L_idiv", [left, right])
             if T.FLOAT in (ltype, rtype):
                 return py.BinOp(left=left, op=py.Div(), right=right)
