@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from contextlib import contextmanager
 
 RECURSION_LIMIT = 50_000
 STACK_BYTES = 512 * 1024 * 1024
@@ -86,19 +87,9 @@ class Program:
 
     async def run_async(self, cell: str | None = None, /, **args):
         """Run inside an already running event loop (see `run` for the arguments)."""
-        session = self.open_session()
-        outcome, error = "error", None
-        try:
+        with self.session():
             value = self._start(cell, args)
-            value = await value if _is_coroutine(value) else value
-            outcome = "ok"
-            return value
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            if session is not None:
-                session.close(outcome, error=error)
+            return await value if _is_coroutine(value) else value
 
     def run(self, cell: str | None = None, /, **args):
         """Run the top-level statements once, then `cell` (default `main`, if any) with
@@ -108,12 +99,27 @@ class Program:
     def execute(self, cell: str | None, args: dict, *, trace=None, record=None, replay=None):
         """`run` with the run's tool options: a trace file, a recording to write or one to
         replay (LANGUAGE.md section 11)."""
-        session = self.open_session(trace=trace, record=record, replay=replay)
+        with self.session(trace=trace, record=record, replay=replay):
+            return run_on_big_stack(lambda: self._run_sync(cell, args))
+
+    def uses_tools(self) -> bool:
+        return self._uses_tools
+
+    @contextmanager
+    def session(self, trace=None, record=None, replay=None):
+        """The tools session of one run, closed with the run's outcome. There is none when
+        the program has no tools and nothing is traced, recorded or replayed: then the
+        tools layer is never even imported."""
+        if not (self.uses_tools() or trace or record or replay):
+            yield None
+            return
+        from .tools.session import Session
+        session = Session.open(self.path, trace=trace, record=record, replay=replay,
+                               deterministic=self.deterministic).install()
         outcome, error = "error", None
         try:
-            value = run_on_big_stack(lambda: self._run_sync(cell, args))
+            yield session
             outcome = "ok"
-            return value
         except KeyboardInterrupt as exc:
             outcome, error = "interrupted", exc
             raise
@@ -121,21 +127,7 @@ class Program:
             error = exc
             raise
         finally:
-            if session is not None:
-                session.close(outcome, error=error)
-
-    def uses_tools(self) -> bool:
-        return self._uses_tools
-
-    def open_session(self, trace=None, record=None, replay=None):
-        """The tools session of one run (None when the program has no tools and nothing is
-        traced, recorded or replayed: then the tools layer is never even imported)."""
-        if not (self.uses_tools() or trace or record or replay):
-            return None
-        from .tools.session import Session
-        session = Session.open(self.path, trace=trace, record=record, replay=replay,
-                               deterministic=self.deterministic)
-        return session.install()
+            session.close(outcome, error=error)
 
     def _run_sync(self, cell, args):
         value = self._start(cell, args)

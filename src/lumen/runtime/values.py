@@ -56,7 +56,29 @@ def _display(value) -> str:
 # --------------------------------------------------------------------------- records
 
 
-class Record:
+class _Structured:
+    """Structural equality, hashing and display of records and enum variants: the
+    values of their fields (`_lumen_get_values`, a fast getter each class sets up)."""
+
+    __slots__ = ()
+    _lumen_get_values = staticmethod(lambda obj: ())
+
+    def _lumen_values(self) -> tuple:
+        return self._lumen_get_values(self)
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self is other or self._lumen_get_values(self) == other._lumen_get_values(other)
+
+    def __hash__(self):
+        return hash((type(self), self._lumen_get_values(self)))
+
+    def __repr__(self):
+        return _display(self)
+
+
+class Record(_Structured):
     """Base of record classes. Subclasses set `__slots__`, `_lumen_name`, `_lumen_fields`
     in their class body (the compiler also generates `__init__`)."""
 
@@ -72,25 +94,9 @@ class Record:
         if "__match_args__" not in cls.__dict__:
             cls.__match_args__ = tuple(cls._lumen_fields)
 
-    _lumen_get_values = staticmethod(lambda obj: ())
-
     @classmethod
     def _lumen_from_json(cls, data: dict):
         return record_from_json(cls, data)
-
-    def _lumen_values(self) -> tuple:
-        return self._lumen_get_values(self)
-
-    def __eq__(self, other):
-        if type(other) is not type(self):
-            return NotImplemented
-        return self is other or self._lumen_get_values(self) == other._lumen_get_values(other)
-
-    def __hash__(self):
-        return hash((type(self), self._lumen_get_values(self)))
-
-    def __repr__(self):
-        return _display(self)
 
     def __reduce__(self):
         cls = type(self)
@@ -214,7 +220,7 @@ def _variant_from_json(enum_base, value):
 VARIANT_REGISTRY: dict[tuple[str, str, str], "Variant"] = {}
 
 
-class Variant:
+class Variant(_Structured):
     """Base of enum variants. An enum is a subclass with `_lumen_enum`; each variant a
     subclass of that with `_lumen_name`, `_lumen_fields` (slot names) and
     `_lumen_field_names` (a payload's declared names, None for positional ones).
@@ -238,25 +244,6 @@ class Variant:
         if not fields:
             cls.__new__ = staticmethod(_unit_variant_new)
 
-    _lumen_get_values = staticmethod(lambda obj: ())
-
-    @classmethod
-    def _lumen_from_json(cls, data: dict):
-        return record_from_json(cls, data)
-
-    def _lumen_values(self) -> tuple:
-        return self._lumen_get_values(self)
-
-    def __eq__(self, other):
-        if type(other) is not type(self):
-            return NotImplemented
-        return self is other or self._lumen_get_values(self) == other._lumen_get_values(other)
-
-    def __hash__(self):
-        return hash((type(self), self._lumen_get_values(self)))
-
-    def __repr__(self):
-        return _display(self)
 
     def __reduce__(self):
         cls = type(self)

@@ -158,11 +158,11 @@ class Parser(ExpressionParser, StatementParser, TypePatternParser, TokenStream):
 
     # ------------------------------------------------------------- type declarations
 
-    def parse_record(self) -> A.RecordDecl:
-        opener = self.advance()
-        name = self.expect_name("a record name")
-        block = self.open_block("record", opener, dedent_closable=True)
-        fields: list[A.RecordField] = []
+    def declaration_block(self, opener, parse_line) -> list:
+        """The lines of a declaration block up to its `end` (or dedent): `parse_line()`
+        returns the items of one line; after an error, parsing goes on at the next."""
+        block = self.open_block(opener.kind, opener, dedent_closable=True)
+        items: list = []
         try:
             while True:
                 self.skip_newlines()
@@ -170,14 +170,25 @@ class Parser(ExpressionParser, StatementParser, TypePatternParser, TokenStream):
                     break
                 depth = len(self.newline_significant)
                 try:
-                    fields.append(self.parse_record_field())
-                    self.accept(",")
+                    items.extend(parse_line())
                     self.end_of_statement(("end",))
                 except ParseError:
                     self.synchronize(depth)
-            self.close_with_end(block, "record")
+            self.close_with_end(block, opener.kind)
         finally:
             self.close_block()
+        return items
+
+    def parse_record(self) -> A.RecordDecl:
+        opener = self.advance()
+        name = self.expect_name("a record name")
+
+        def field_line():
+            field = self.parse_record_field()
+            self.accept(",")
+            return [field]
+
+        fields = self.declaration_block(opener, field_line)
         return A.RecordDecl(name.value, tuple(fields), self.span_from(opener.span))
 
     def parse_record_field(self) -> A.RecordField:
@@ -191,26 +202,16 @@ class Parser(ExpressionParser, StatementParser, TypePatternParser, TokenStream):
     def parse_enum(self) -> A.EnumDecl:
         opener = self.advance()
         name = self.expect_name("an enum name")
-        block = self.open_block("enum", opener, dedent_closable=True)
-        variants: list[A.Variant] = []
-        try:
-            while True:
-                self.skip_newlines()
-                if self.block_ends_here(block, ("end",)):
+
+        def variant_line():
+            variants = [self.parse_variant()]
+            while self.accept(",") or self.accept("|"):   # `Red | Green`, `Red, Green`
+                if self.at_line_end():
                     break
-                depth = len(self.newline_significant)
-                try:
-                    variants.append(self.parse_variant())
-                    while self.accept(",") or self.accept("|"):
-                        if self.at_line_end():
-                            break
-                        variants.append(self.parse_variant())
-                    self.end_of_statement(("end",))
-                except ParseError:
-                    self.synchronize(depth)
-            self.close_with_end(block, "enum")
-        finally:
-            self.close_block()
+                variants.append(self.parse_variant())
+            return variants
+
+        variants = self.declaration_block(opener, variant_line)
         return A.EnumDecl(name.value, tuple(variants), self.span_from(opener.span))
 
     def parse_variant(self) -> A.Variant:
@@ -292,29 +293,18 @@ class Parser(ExpressionParser, StatementParser, TypePatternParser, TokenStream):
     def parse_agent(self) -> A.AgentDecl:
         opener = self.advance()
         name = self.expect_name(f"a name for the {opener.kind}")
-        block = self.open_block(opener.kind, opener, dedent_closable=True)
-        members: list = []
-        try:
-            while True:
-                self.skip_newlines()
-                if self.block_ends_here(block, ("end",)):
-                    break
-                depth = len(self.newline_significant)
-                try:
-                    tok = self.peek()
-                    parse = _MEMBER_PARSERS.get(tok.kind)
-                    if parse is None:
-                        self.fail(f"expected `cell`, `use tool` or `grant` in "
-                                  f"{opener.kind} `{name.value}`, found {tok.describe()}",
-                                  tok.span, f"statements belong inside a cell; is an `end` "
-                                  f"closing `{name.value}` too early?")
-                    members.append(parse(self))
-                    self.end_of_statement(("end",))
-                except ParseError:
-                    self.synchronize(depth)
-            self.close_with_end(block, opener.kind)
-        finally:
-            self.close_block()
+
+        def member_line():
+            tok = self.peek()
+            parse = _MEMBER_PARSERS.get(tok.kind)
+            if parse is None:
+                self.fail(f"expected `cell`, `use tool` or `grant` in {opener.kind} "
+                          f"`{name.value}`, found {tok.describe()}", tok.span,
+                          f"statements belong inside a cell; is an `end` closing "
+                          f"`{name.value}` too early?")
+            return [parse(self)]
+
+        members = self.declaration_block(opener, member_line)
         return A.AgentDecl(opener.kind, name.value, tuple(members), self.span_from(opener.span))
 
     def parse_import(self) -> A.Import:
