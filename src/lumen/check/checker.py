@@ -339,12 +339,11 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         bound = declared or value
         if node.mutable and declared is None and bound in (T.NULL, NEVER):
             bound = T.ANY
+        self.bind_target(node.target, bound, node.mutable)
         if isinstance(node.value, A.Lambda) and not node.mutable \
                 and isinstance(node.target, A.BindPat):
-            self.bind_target(node.target, bound, node.mutable)
+            # Calls through this name reach that very lambda: its colour and effects.
             self.bindings[node.target].info = self.functions.get(node.value)
-            return T.NULL
-        self.bind_target(node.target, bound, node.mutable)
         return T.NULL
 
     def stmt_assign(self, node: A.Assign) -> T.Ty:

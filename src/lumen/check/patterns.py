@@ -101,9 +101,7 @@ class PatternChecker:
                                f"{len(pattern.items)}", pattern.span)
             items = ()
         for i, item in enumerate(pattern.items):
-            self.check_pattern(item, items[i] if items else self.element_of(subject, None)
-                               if isinstance(subject, T.Generic) and subject.name == "list"
-                               else T.ANY, mutable)
+            self.check_pattern(item, items[i] if items else T.ANY, mutable)
 
     def pat_list(self, pattern: A.ListPat, subject, mutable) -> None:
         element = subject.arg(0) if isinstance(subject, T.Generic) and subject.name == "list" \

@@ -385,7 +385,7 @@ class ExpressionParser:
                 return self.parse_orchestration_block(await_tok, "parallel", limit)
             self.fail(f"expected `for` or a new line after `parallel`, found "
                       f"{self.peek().describe()}", self.peek().span)
-        for_tok = self.advance()
+        self.advance()  # for
         target = self.parse_pattern()
         self.expect("in", hint="`await parallel for x in xs ... end`")
         iterable = self.parse_expr()
@@ -397,7 +397,6 @@ class ExpressionParser:
         finally:
             self.close_block()
             self.pop_newlines()
-        del for_tok
         return A.ParallelFor(target, iterable, body, limit, self.span_from(await_tok.span))
 
     def parse_orchestration_block(self, await_tok, kind: str, limit) -> A.OrchestrationBlock:
