@@ -1313,8 +1313,8 @@ end
 
 def test_the_local_model_serves_llm_when_lumen_toml_configures_nothing(ws):
     from lumen.tools.providers import local
-    if local.model_file() is None or not local.server_installed():
-        pytest.skip("the local model is not installed (lumen models install)")
+    assert local.model_file() is not None and local.server_installed(), \
+        "the local model is part of the test dependencies: run `lumen models install`"
     assert not any((p / "lumen.toml").exists() for p in ws.path.parents)
     ws.program("""
 use tool llm.chat as Chat

@@ -1,6 +1,7 @@
 """The local provider: the embedded default of `llm.*` with no lumen.toml — a real small
 model (SmolLM2-135M) served by llama.cpp on 127.0.0.1. Structure only: it is small and
-often wrong. Skipped only when the model is not installed (`lumen models install`)."""
+often wrong. The model is part of the test dependencies (`lumen models install`, which
+the README's test command and .ci/run run): without it these tests fail and say so."""
 
 import asyncio
 
@@ -12,12 +13,12 @@ from lumen.runtime.errors import LumenError
 from lumen.runtime.tool_calls import call_tool
 from lumen.tools.providers import local
 
-needs_model = pytest.mark.skipif(
-    local.model_file() is None or not local.server_installed(),
-    reason="the local model is not installed (run `lumen models install`)")
+@pytest.fixture(autouse=True)
+def model_installed():
+    assert local.model_file() is not None and local.server_installed(), \
+        "the local model is part of the test dependencies: run `lumen models install`"
 
 
-@needs_model
 def test_chat_and_embed_on_the_local_model(tmp_path):
     project = Project(tmp_path)                    # no lumen.toml: llm.* -> local
     session = project.session(trace=tmp_path / "trace.jsonl")

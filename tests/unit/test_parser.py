@@ -15,7 +15,7 @@ from lumen.source import SourceFile
 from lumen.syntax import ast as A
 from lumen.syntax.parser import parse
 
-SEED = Path("/work/shared/seed/orchestration-tutorial.txt")
+SEED = Path(__file__).resolve().parents[1] / "fixtures" / "orchestration-tutorial.txt"
 
 
 def parse_text(text: str, path: str = "test.lm"):
@@ -471,7 +471,6 @@ def seed_blocks() -> list[tuple[int, str]]:
     return blocks
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="seed tutorial not available")
 def test_seed_tutorial_blocks_parse():
     blocks = seed_blocks()
     assert len(blocks) == 14
@@ -485,7 +484,6 @@ def test_seed_tutorial_blocks_parse():
             assert errs == [], (number, line, [str(d) for d in errs])
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="seed tutorial not available")
 def test_seed_select_block_binds_branch_named_timeout():
     text = dict(enumerate((t for _, t in seed_blocks()), 1))[7]
     cell = parse_ok(text).items[0]
