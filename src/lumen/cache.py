@@ -90,12 +90,14 @@ def lookup(path: str):
             entry = marshal.load(handle)
         if entry.get("format") != FORMAT:
             return None
+        contents = {entry["units"][-1][0]: content}   # read once: verified, then used
         for dep_path, dep_hash in entry["deps"]:
-            if _sha256(_read(dep_path)).hexdigest() != dep_hash:
+            contents[dep_path] = _read(dep_path)
+            if _sha256(contents[dep_path]).hexdigest() != dep_hash:
                 return None
         if entry["uses_tools"] and _config_stamp(path) != entry.get("config"):
             return None   # lumen.toml declares tools' effects, which the check used
-        return _program(entry, content, path)
+        return _program(entry, contents)
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         return None
 
@@ -108,26 +110,26 @@ def _config_stamp(path: str):
     return None if found is None else (str(found), _sha256(_read(str(found))).hexdigest())
 
 
-def _program(entry: dict, content: bytes, path: str):
+def _program(entry: dict, contents: dict):
     from .program import CompiledUnit, Program
 
     units = []
     for unit_path, code, imports in entry["units"]:
-        text = content.decode("utf-8") if unit_path == path else _read(unit_path).decode("utf-8")
-        unit = CompiledUnit(unit_path, text, code)
+        unit = CompiledUnit(unit_path, contents[unit_path].decode("utf-8"), code)
         unit.imports = [(units[index], dict(mapping)) for index, mapping in imports]
         units.append(unit)
-    warnings = [_warning(w) for w in entry["warnings"]]
+    warnings = [_warning(w, contents) for w in entry["warnings"]]
     return Program(units, deterministic=entry["deterministic"],
                    uses_tools=entry["uses_tools"], warnings=warnings)
 
 
-def _warning(saved):
+def _warning(saved, contents: dict):
     from .diagnostics import Diagnostic
     from .source import SourceFile, Span
 
     path, code, message, span, hint = saved
-    source = SourceFile(path, _read(path).decode("utf-8"))
+    text = contents[path] if path in contents else _read(path)
+    source = SourceFile(path, text.decode("utf-8"))
     return Diagnostic("warning", code, message, Span(*span), source, hint)
 
 

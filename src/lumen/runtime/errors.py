@@ -97,7 +97,7 @@ class LumenError(Exception):
         tb = self.__traceback__
         while tb is not None:
             code = tb.tb_frame.f_code
-            if is_lumen_file(code.co_filename) and not code.co_name.startswith("_L_c_"):
+            if is_program_frame(code):
                 location = (code.co_filename, tb.tb_lineno)
             tb = tb.tb_next
         if location is None and self._saved_frames:
@@ -146,6 +146,12 @@ def is_lumen_file(filename: str) -> bool:
     return filename.endswith(".lm") or filename.endswith(".lm.md")
 
 
+def is_program_frame(code) -> bool:
+    """A frame of the Lumen program. A cell's argument-checking wrapper (`_L_c_f`) is not
+    a place in the program: a wrong argument is reported at the call that passed it."""
+    return is_lumen_file(code.co_filename) and not code.co_name.startswith("_L_c_")
+
+
 # One Lumen stack frame. `col`/`end_col` are 1-based characters (end exclusive), or None.
 Frame = namedtuple("Frame", "file line col end_col cell")
 
@@ -155,9 +161,7 @@ def lumen_frames(tb) -> list[Frame]:
     frames = []
     while tb is not None:
         code = tb.tb_frame.f_code
-        # A cell's argument-checking wrapper is not a place in the program: an argument
-        # of the wrong type is reported at the call that passed it.
-        if is_lumen_file(code.co_filename) and not code.co_name.startswith("_L_c_"):
+        if is_program_frame(code):
             frames.append(_frame_of(tb, code))
         tb = tb.tb_next
     return frames
