@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 import lumen
-from lumen.runtime import events
 
 
 def write(tmp_path: Path, source: str, name: str = "program.lm") -> Path:
@@ -27,13 +26,16 @@ def write(tmp_path: Path, source: str, name: str = "program.lm") -> Path:
     return path
 
 
+_LISTENERS: list = []   # what the `trace` fixture listens with (test-only)
+
+
 def run(path: Path, cell: str | None = "main", **args) -> tuple[object, str, float]:
     """Load and run `cell`: (its value, what it printed, real seconds of the run)."""
     program = lumen.load(path)
     out = io.StringIO()
     start = time.perf_counter()
     with contextlib.redirect_stdout(out):
-        value = program.run(cell, **args)
+        value = program.execute(cell, args, listeners=tuple(_LISTENERS))
     return value, out.getvalue(), time.perf_counter() - start
 
 
@@ -41,9 +43,9 @@ def run(path: Path, cell: str | None = "main", **args) -> tuple[object, str, flo
 def trace():
     """The runtime's trace events of the runs in the test, as (kind, fields) pairs."""
     seen: list = []
-    events.listener = lambda kind, fields: seen.append((kind, dict(fields)))
+    _LISTENERS.append(lambda kind, fields: seen.append((kind, dict(fields))))
     yield seen
-    events.listener = None
+    _LISTENERS.clear()
 
 
 # --------------------------------------------------------------- true concurrency
@@ -517,11 +519,11 @@ def test_a_racy_program_gives_the_same_output_and_trace_every_run(tmp_path):
     outputs, traces = set(), set()
     for _ in range(20):
         seen: list = []
-        events.listener = lambda kind, fields, seen=seen: seen.append((kind, fields))
+        _LISTENERS.append(lambda kind, fields, seen=seen: seen.append((kind, fields)))
         try:
             _, out, elapsed = run(path)
         finally:
-            events.listener = None
+            _LISTENERS.clear()
         assert elapsed < 2.0  # a race against sleep(100000) costs no real time
         outputs.add(out)
         traces.add(repr(seen))

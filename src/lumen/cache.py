@@ -2,7 +2,10 @@
 compiling — and does not even import the front end.
 
 An entry is keyed by the program's path and content, the Lumen version, the Python
-bytecode version and a stamp of the compiler's own files; it lists every imported
+bytecode version, a stamp of the compiler's own files and the fingerprint of the tools
+registered through the embedding API (their names and effects, which the check reads:
+a program checked with `@lumen.tool("w.today", effect="http")` registered is another
+entry than the same program checked without it); it lists every imported
 module with its content hash, re-verified on lookup, so an edit anywhere is a miss.
 Entries are written to a temporary file and renamed into place, so concurrent runs never
 see half an entry; anything unreadable is a miss. `LUMEN_CACHE_DIR` chooses the
@@ -69,23 +72,24 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
-def _key(path: str, content: bytes) -> str:
+def _key(path: str, content: bytes, tools: str) -> str:
     digest = _sha256()
     for part in (str(FORMAT), __version__, sys.implementation.cache_tag or "",
-                 _compiler_stamp(), path, os.path.abspath(path)):
+                 _compiler_stamp(), path, os.path.abspath(path), tools):
         digest.update(part.encode() + b"\0")
     digest.update(content)
     return digest.hexdigest()
 
 
-def lookup(path: str):
-    """The cached `Program` for `path`, or None."""
+def lookup(path: str, tools: str = ""):
+    """The cached `Program` for `path` checked with the registered `tools` (a
+    `ToolRegistry.fingerprint()`), or None."""
     folder = directory()
     if folder is None:
         return None
     try:
         content = _read(path)
-        entry_path = os.path.join(folder, _key(path, content) + ".lmc")
+        entry_path = os.path.join(folder, _key(path, content, tools) + ".lmc")
         with open(entry_path, "rb") as handle:
             entry = marshal.load(handle)
         if entry.get("format") != FORMAT:
@@ -133,7 +137,7 @@ def _warning(saved, contents: dict):
     return Diagnostic("warning", code, message, Span(*span), source, hint)
 
 
-def store(path: str, program) -> None:
+def store(path: str, program, tools: str = "") -> None:
     """Remember a freshly built program (best effort: a cache that cannot be written is
     simply not used)."""
     folder = directory()
@@ -159,7 +163,7 @@ def store(path: str, program) -> None:
 
         os.makedirs(folder, exist_ok=True)
         content = program.unit.text.encode("utf-8")
-        target = os.path.join(folder, _key(path, content) + ".lmc")
+        target = os.path.join(folder, _key(path, content, tools) + ".lmc")
         fd, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             marshal.dump(entry, handle)

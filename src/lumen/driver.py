@@ -24,26 +24,31 @@ class Build:
         return self.program is not None or self.checked
 
 
-def build(path: str | os.PathLike, check_only: bool = False, use_cache: bool = True) -> Build:
+def build(path: str | os.PathLike, check_only: bool = False, use_cache: bool = True,
+          tools=None) -> Build:
     """Parse, check and compile `path` and the modules it imports — or take the result of
-    an earlier build of the very same sources from the cache."""
+    an earlier build of the very same sources from the cache. `tools` is the embedder's
+    `ToolRegistry` (default: the one `@lumen.tool` fills); the check reads its effects."""
     from . import cache
 
+    if tools is None:
+        from .tools.registry import DEFAULT as tools
     if not check_only and use_cache:
-        hit = cache.lookup(str(path))
+        hit = cache.lookup(str(path), tools.fingerprint())
         if hit is not None:
+            hit.tools = tools
             return Build(hit, hit.warnings)
     from pathlib import Path
     from .loader import Loader
 
-    loader = Loader()
+    loader = Loader(tools)
     try:
         unit = loader.load(Path(path))
     except RecursionError:
         return _too_deep(str(path))
     if not any(d.is_error for d in loader.diagnostics):
         for checked in loader.order:
-            tool_warnings(checked)
+            tool_warnings(checked, tools)
     diagnostics = loader.diagnostics
     if any(d.is_error for d in diagnostics) or unit is None:
         return Build(None, diagnostics)
@@ -55,9 +60,9 @@ def build(path: str | os.PathLike, check_only: bool = False, use_cache: bool = T
         return _too_deep(str(path))
     program = Program(loader.compiled(), deterministic=bool(unit.analysis.deterministic),
                       uses_tools=any(u.analysis.tools for u in loader.order),
-                      warnings=[d for d in diagnostics if not d.is_error])
+                      warnings=[d for d in diagnostics if not d.is_error], tools=tools)
     if use_cache:
-        cache.store(str(path), program)
+        cache.store(str(path), program, tools.fingerprint())
     return Build(program, diagnostics)
 
 
@@ -71,7 +76,7 @@ def _too_deep(path: str) -> Build:
     return Build(None, sink.items)
 
 
-def tool_warnings(unit) -> None:
+def tool_warnings(unit, tools) -> None:
     """What `lumen check` says about tools: a tool with no provider (an error only when
     called) and grant keys no provider understands; a malformed lumen.toml is an error."""
     analysis = unit.analysis
@@ -84,7 +89,6 @@ def tool_warnings(unit) -> None:
     from .source import SourceFile, Span
     from .syntax import ast as A
     from .tools.policy import KNOWN_KEYS
-    from .tools.registry import resolve
 
     sink = unit.sink
     try:
@@ -102,7 +106,7 @@ def tool_warnings(unit) -> None:
             sink.error("E601", exc.message, Span(1, 1, 1, 1), exc.hint)
         return
     for tool in analysis.tools:
-        if resolve(tool.tool, config) is None:
+        if tools.resolve(tool.tool, config) is None:
             sink.warning("W101", f"tool `{tool.tool}` has no provider: calling `{tool.alias}` "
                                  f"will fail", tool.node.span,
                          f"add to lumen.toml: [providers] \"{tool.tool}\" = \"...\" "

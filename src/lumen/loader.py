@@ -24,7 +24,8 @@ class Unit:
 
 
 class Loader:
-    def __init__(self):
+    def __init__(self, registry=None):
+        self.registry = registry   # the embedder's tools (their effects), or None
         self.units: dict[Path, Unit] = {}
         self.stack: list[Path] = []
         self.order: list[Unit] = []
@@ -66,7 +67,7 @@ class Loader:
         before = len(unit.sink.items)
         try:
             analysis = check(unit.module, unit.sink, imported, imported_types,
-                             declared_effects(unit))
+                             declared_effects(unit, self.registry))
         except Exception:
             if not syntax_errors:
                 raise
@@ -156,7 +157,7 @@ class Loader:
 
 
 
-def declared_effects(unit: Unit) -> dict:
+def declared_effects(unit: Unit, registry=None) -> dict:
     """Effects that tools' providers declare (`[providers.effects]` in lumen.toml, or
     `@lumen.tool(name, effect=...)`), for the modules that use tools."""
     from .syntax import ast as A
@@ -167,14 +168,13 @@ def declared_effects(unit: Unit) -> dict:
     if not tools:
         return {}
     from .config import ConfigError, load_for
-    from .tools.registry import declared_effect
 
     try:
         effects = dict(load_for(unit.source.path).effects)
     except ConfigError:   # reported by the driver's tool warnings
         effects = {}
     for tool in tools:
-        declared = declared_effect(tool)
+        declared = registry.declared_effect(tool) if registry is not None else None
         if declared is not None:
             effects[tool] = declared
     return effects

@@ -1,11 +1,13 @@
 """Running a compiled program: module globals, top-level statements in import order, the
-selected cell, the tools session of the run, and a deep stack for deep recursion."""
+selected cell, the run object and tools session of each run, and a deep stack for deep
+recursion."""
 
 from __future__ import annotations
 
 import sys
 import threading
 from contextlib import contextmanager
+from contextvars import copy_context
 
 RECURSION_LIMIT = 50_000
 STACK_BYTES = 512 * 1024 * 1024
@@ -29,14 +31,16 @@ class Program:
     dependencies first and the program's own module last."""
 
     def __init__(self, units: list, *, deterministic: bool, uses_tools: bool,
-                 warnings: list | None = None):
+                 warnings: list | None = None, tools=None):
         self.units = units
         self.unit = units[-1]
         self.path = self.unit.path
         self.deterministic = deterministic
         self._uses_tools = uses_tools
         self.warnings = list(warnings or [])
+        self.tools = tools   # the ToolRegistry it was checked with (None: `lumen.tool`'s)
         self._initialized = False
+        self._lock = threading.RLock()   # runs in two threads initialize it once
 
     def cells(self) -> list[str]:
         """The names `run` (and `lumen run --cell`) accepts: cells and agents."""
@@ -47,6 +51,12 @@ class Program:
     def _globals(self, unit) -> dict:
         if unit.globals is not None:
             return unit.globals
+        with self._lock:
+            if unit.globals is None:
+                self._load(unit)
+            return unit.globals
+
+    def _load(self, unit) -> None:
         from .runtime import errors
         from .runtime.namespace import module_globals, runtime_names
 
@@ -59,9 +69,8 @@ class Program:
                 checked = f"_L_c_{remote}"
                 if checked in exporter:
                     namespace[f"_L_c_{local}"] = exporter[checked]
-        unit.globals = namespace
         exec(unit.code, namespace)
-        return namespace
+        unit.globals = namespace
 
     def entry(self, cell: str | None):
         """The callable that `lumen run --cell` runs, or None for a plain script."""
@@ -86,24 +95,56 @@ class Program:
         return target
 
     async def run_async(self, cell: str | None = None, /, **args):
-        """Run inside an already running event loop (see `run` for the arguments)."""
-        with self.session():
-            value = self._start(cell, args)
-            return await value if _is_coroutine(value) else value
+        """Run inside an already running event loop (see `run` for the arguments). A
+        `@deterministic` program runs on its virtual clock, which needs a loop of its
+        own: it runs in a worker thread, and this coroutine waits for it."""
+        if self.deterministic:
+            import asyncio
+            return await asyncio.to_thread(self.execute, cell, args)
+        from .runtime import run as runs
+        with self.session() as session:
+            token = runs.entered(self.new_run(session))
+            try:
+                value = self._start(cell, args)
+                return await value if _is_coroutine(value) else value
+            finally:
+                runs.left(token)
 
     def run(self, cell: str | None = None, /, **args):
         """Run the top-level statements once, then `cell` (default `main`, if any) with
         `args`; returns its result. Deep recursion gets a deep stack."""
         return self.execute(cell, args)
 
-    def execute(self, cell: str | None, args: dict, *, trace=None, record=None, replay=None):
-        """`run` with the run's tool options: a trace file, a recording to write or one to
-        replay (LANGUAGE.md section 11)."""
-        with self.session(trace=trace, record=record, replay=replay):
-            return run_on_big_stack(lambda: self._run_sync(cell, args))
+    def execute(self, cell: str | None, args: dict, *, trace=None, record=None, replay=None,
+                listeners=()):
+        """`run` with the run's options: a trace file, a recording to write or one to
+        replay (LANGUAGE.md section 11), and event listeners `listener(kind, fields)` of
+        the run's own (runtime/run.py lists the events)."""
+        with self.session(trace=trace, record=record, replay=replay) as session:
+            run = self.new_run(session, listeners)
+            return run_on_big_stack(lambda: self._run_sync(run, cell, args))
+
+    def new_run(self, session=None, listeners=()):
+        """The run object of one run (runtime/run.py): the session's tool executor and
+        trace listener, the program's clock mode."""
+        from .runtime.run import Run
+
+        if session is None:
+            return Run(deterministic=self.deterministic, program=self, listeners=listeners)
+        return Run(tools=session.execute, listeners=(*session.listeners(), *listeners),
+                   deterministic=self.deterministic, program=self,
+                   registry=session.registry)
 
     def uses_tools(self) -> bool:
         return self._uses_tools
+
+    def registry(self):
+        """The ToolRegistry this program's tool calls resolve in (a run takes a snapshot
+        of it when it starts)."""
+        if self.tools is not None:
+            return self.tools
+        from .tools.registry import DEFAULT
+        return DEFAULT
 
     @contextmanager
     def session(self, trace=None, record=None, replay=None):
@@ -115,7 +156,8 @@ class Program:
             return
         from .tools.session import Session
         session = Session.open(self.path, trace=trace, record=record, replay=replay,
-                               deterministic=self.deterministic).install()
+                               deterministic=self.deterministic,
+                               registry=self.registry().snapshot())
         outcome, error = "error", None
         try:
             yield session
@@ -129,20 +171,27 @@ class Program:
         finally:
             session.close(outcome, error=error)
 
-    def _run_sync(self, cell, args):
-        value = self._start(cell, args)
-        if not _is_coroutine(value):
-            return value
-        from .runtime import clock
-        return clock.run(lambda: value, deterministic=self.deterministic)
+    def _run_sync(self, run, cell, args):
+        from .runtime import run as runs
+
+        token = runs.entered(run)
+        try:
+            value = self._start(cell, args)
+            if not _is_coroutine(value):
+                return value
+            from .runtime import clock
+            return clock.run(lambda: value, deterministic=self.deterministic)
+        finally:
+            runs.left(token)
 
     def _start(self, cell, args):
         """Run the top-level statements (imported modules' first, once per program), then
         the cell; a coroutine when any of them can suspend."""
         target = self.entry(cell)
         steps = []
-        if not self._initialized:
-            self._initialized = True
+        with self._lock:
+            first, self._initialized = not self._initialized, True
+        if first:
             steps = self._scripts()
         if target is not None:
             steps.append(lambda: target(**args))
@@ -230,12 +279,14 @@ _deep_stack = _DeepStack()
 
 
 def run_on_big_stack(fn):
-    """Run `fn` in a thread with a deep stack and a high recursion limit."""
+    """Run `fn` in a thread with a deep stack and a high recursion limit, in a copy of
+    the caller's context (context variables set by the caller are seen inside)."""
     outcome: dict = {}
+    context = copy_context()
 
     def target():
         try:
-            outcome["value"] = fn()
+            outcome["value"] = context.run(fn)
         except BaseException as exc:  # handed to the calling thread as is
             outcome["error"] = exc
 

@@ -61,7 +61,7 @@ class Project:
         return self
 
     def session(self, **options) -> Session:
-        session = Session.open(self.program, **options).install()
+        session = Session.open(self.program, **options).enter()
         self.sessions.append(session)
         return session
 

@@ -52,20 +52,20 @@ def test_calls_after_close_are_refused(project):
     session = project.session()
     session.close()
     with pytest.raises(LumenError) as info:
-        session.install()
+        session.enter()
         call(handle("http.get", "Fetch"), url="http://127.0.0.1:9/")
-    session.uninstall()
+    session.close()
     assert "the run has ended" in info.value.message
 
 
-def test_context_manager_installs_and_restores(project):
-    from lumen.runtime import events, tool_calls
+def test_context_manager_enters_a_run_and_leaves_it(project):
+    from lumen.runtime import run as runs
     from lumen.tools.session import Session
 
-    before = tool_calls.executor
+    before = runs.current()
     with Session.open(project.program, trace=project.path / "t.jsonl") as session:
-        assert tool_calls.executor == session.execute
-        assert events.listener == session.trace.on_event
-    assert tool_calls.executor is before and events.listener is None
+        assert runs.current().tools == session.execute
+        assert runs.current().listeners == (session.trace.on_event,)
+    assert runs.current() is before and before is runs.NO_RUN
     last = json.loads((project.path / "t.jsonl").read_text().splitlines()[-1])
     assert last["event"] == "run_end" and last["outcome"] == "ok"

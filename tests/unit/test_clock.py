@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from lumen.runtime import clock, events
+from lumen.runtime import clock
+from lumen.runtime import run as runs
 from lumen.runtime.channels import channel
 from lumen.runtime.errors import LumenError
 from lumen.runtime.futures import Owner, spawn
@@ -160,11 +161,12 @@ def test_the_same_racy_program_behaves_identically_every_run():
     traces = []
     for _ in range(20):
         log = []
-        events.listener = lambda kind, fields, log=log: log.append((kind, fields))
+        listener = lambda kind, fields, log=log: log.append((kind, fields))  # noqa: E731
+        token = runs.entered(runs.Run(listeners=(listener,), deterministic=True))
         try:
             result = clock.run(racy_program(log), deterministic=True)
         finally:
-            events.listener = None
+            runs.left(token)
         traces.append((result, log))
     assert len(traces[0][1]) > 100
     assert all(t == traces[0] for t in traces)
@@ -240,11 +242,11 @@ def test_the_root_owner_cancels_leftover_futures_when_the_run_ends():
         log.append(future.state)
         return future
 
-    events.listener = lambda kind, fields: seen.append((kind, fields))
+    _token = runs.entered(runs.Run(listeners=(lambda kind, fields: seen.append((kind, fields)),)))
     try:
         future = clock.run(main, deterministic=True)
     finally:
-        events.listener = None
+        runs.left(_token)
     assert future.cancelled()
     assert ("future_cancelled", {"line": 12, "reason": "run ended"}) in seen
 

@@ -116,7 +116,7 @@ def test_registered_python_tools_win(tmp_path):
     cfg = config.load_for(tmp_path)
     registry.register("llm.chat", lambda prompt: prompt)
     try:
-        assert registry.resolve("llm.chat", cfg).type == "python"
+        assert registry.DEFAULT.resolve("llm.chat", cfg).type == "python"
     finally:
         registry.unregister("llm.chat")
-    assert registry.resolve("llm.chat", cfg).type == "local"
+    assert registry.DEFAULT.resolve("llm.chat", cfg).type == "local"

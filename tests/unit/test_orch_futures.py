@@ -5,7 +5,8 @@ import logging
 
 import pytest
 
-from lumen.runtime import clock, events
+from lumen.runtime import clock
+from lumen.runtime import run as runs
 from lumen.runtime.errors import LumenError
 from lumen.runtime.futures import Future, Owner, await_value, spawn
 from lumen.runtime.orchestration import race, sleep
@@ -30,9 +31,9 @@ def after(ms, value=None, *, log=None, fail=None):
 @pytest.fixture
 def trace():
     seen = []
-    events.listener = lambda kind, fields: seen.append((kind, fields))
+    _token = runs.entered(runs.Run(listeners=(lambda kind, fields: seen.append((kind, fields)),)))
     yield seen
-    events.listener = None
+    runs.left(_token)
 
 
 class Pair(Record):

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from lumen.runtime import clock, events
+from lumen.runtime import clock
+from lumen.runtime import run as runs
 from lumen.runtime.errors import LumenError
 from lumen.runtime.orchestration import (parallel, parallel_for, race, select, sleep,
                                          timeout, vote)
@@ -34,9 +35,9 @@ def after(ms, value=None, *, log=None, fail=None, kind="Halt"):
 @pytest.fixture
 def trace():
     seen = []
-    events.listener = lambda kind, fields: seen.append((kind, fields))
+    _token = runs.entered(runs.Run(listeners=(lambda kind, fields: seen.append((kind, fields)),)))
     yield seen
-    events.listener = None
+    runs.left(_token)
 
 
 # ---------------------------------------------------------------------- parallel
@@ -643,11 +644,11 @@ def test_branches_inherit_what_a_trace_listener_sets_at_form_start():
             return depth.get(), inner
         return depth.get()
 
-    events.listener = listener
+    _token = runs.entered(runs.Run(listeners=(listener,)))
     try:
         assert run(lambda: parallel_for(range(3), body, limit=1)) == [(1, 2), 1, 1]
     finally:
-        events.listener = None
+        runs.left(_token)
 
 
 def test_block_parallel_accepts_a_limit():

@@ -62,7 +62,7 @@ def run(tmp_path, name, **options):
     program_file = tmp_path / "prog.lm"
     program_file.write_text("")
     session = Session.open(program_file, trace=tmp_path / f"{name}.trace.jsonl",
-                           deterministic=True, **options).install()
+                           deterministic=True, **options).enter()
     try:
         return clock.run(program, deterministic=True)
     finally:

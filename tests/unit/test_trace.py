@@ -59,7 +59,7 @@ def traced_run(tmp_path, name, deterministic=True):
     path = tmp_path / name
     program_file = tmp_path / "prog.lm"
     program_file.write_text("")
-    session = Session.open(program_file, trace=path, deterministic=deterministic).install()
+    session = Session.open(program_file, trace=path, deterministic=deterministic).enter()
     try:
         result = clock.run(program, deterministic=deterministic)
     finally:
@@ -119,7 +119,7 @@ def test_deterministic_traces_are_identical(tmp_path):
 def test_policy_violations_are_traced(tmp_path):
     program_file = tmp_path / "prog.lm"
     program_file.write_text("")
-    session = Session.open(program_file, trace=tmp_path / "t.jsonl").install()
+    session = Session.open(program_file, trace=tmp_path / "t.jsonl").enter()
     h = ToolHandle("test.upper", "Upper", [("max_calls", 0)], None)
 
     async def main():

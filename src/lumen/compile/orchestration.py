@@ -47,7 +47,7 @@ class OrchestrationCompiler:
             param = self.temp("item")
             with self.into(prologue):
                 self.destructure(node.target, E.name(param), node.target.span)
-        params = [("_L_scope", None, None), ("_L_index", None, None), (param, None, None)]
+        params = [("_L_report", None, None), ("_L_index", None, None), (param, None, None)]
         fn = self.function(info, fname, params, node.body, node.span, prologue=prologue,
                            mode="_L_value", wrap=self.reporting_body)
         self.emit(fn, node.span)
@@ -57,11 +57,11 @@ class OrchestrationCompiler:
         return py.Await(value=call)
 
     def reporting_body(self, body: list) -> list:
-        """A `parallel for` body that reports its own outcome to the form's scope (the
-        branch task's coroutine is the body itself: no wrapper per branch)."""
+        """A `parallel for` body that reports its own outcome through the `report`
+        callable the form passes in (the branch task's coroutine is the body itself: no
+        wrapper per branch)."""
         def finish(value, error):
-            return py.Expr(value=E.call(E.attr("_L_scope", "_finish"),
-                                        [E.name("_L_index"), value, error]))
+            return py.Expr(value=E.call("_L_report", [E.name("_L_index"), value, error]))
 
         failed = py.ExceptHandler(type=E.name("_L_BranchErrors"), name="_L_error",
                                   body=[finish(E.const(None), E.name("_L_error"))])

@@ -42,8 +42,9 @@ from asyncio import get_running_loop
 from asyncio.events import TimerHandle
 
 from .errors import LumenError
-from .futures import Future, Owner, root_owner
-from .orchestration import _is_awaitable
+from . import run as runs
+from .futures import Future, Owner
+from .executor import _is_awaitable
 
 # ------------------------------------------------------------------------- the loop
 
@@ -245,7 +246,11 @@ async def _main(main):
     if isinstance(loop, VirtualClockLoop):
         loop._main_task = asyncio.current_task()
     root = Owner()
-    token = root_owner.set(root)
+    run = runs.current()
+    if run is runs.NO_RUN:   # a bare `clock.run` (no program): a run of its own
+        run = runs.Run(deterministic=isinstance(loop, VirtualClockLoop))
+        runs.entered(run)    # this task's context only: what it starts inherits it
+    previous, run.root_owner = run.root_owner, root
     try:
         result = main()
         if _is_awaitable(result):
@@ -259,7 +264,7 @@ async def _main(main):
         try:
             await root.cancel_all("run ended")
         finally:
-            root_owner.reset(token)
+            run.root_owner = previous
 
 
 def _exception_handler(loop, context) -> None:

@@ -20,7 +20,8 @@ Ownership. A compiled cell invocation that spawns creates an `Owner`, passes it 
 future the owner spawned that is still pending and was never awaited, records each such
 cancellation (`cancelled_count`, a `future_cancelled` trace event) and waits for the
 cancellations to complete. Two kinds of pending futures are not cancelled but handed to
-the run's ROOT owner, whose `cancel_all()` `clock.run` calls when the run ends:
+the run's ROOT owner (`Run.root_owner`), whose `cancel_all()` `clock.run` calls when the
+run ends:
 * futures reachable from the cell's return value (in lists, tuples, maps, sets, records,
   variants and results, at any depth): returning a future keeps it running;
 * futures that were awaited but are still pending (their awaiter was itself cancelled,
@@ -35,19 +36,16 @@ from __future__ import annotations
 from asyncio import CancelledError, Task
 from asyncio import wait as _asyncio_wait
 from asyncio.events import _get_running_loop
-from contextvars import ContextVar
 from functools import partial
 from types import CoroutineType
 
-from . import events
+from . import run as runs
 from .errors import LumenError, translate
 from .values import Completed, Err, ErrorState, LumenSet, Ok, Pending, Record, Variant
 
 FUTURE_TASK_NAME = "lumen-future"
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE
 
-# The owner of the current run (set by `clock.run`); adopts futures that outlive a cell.
-root_owner: ContextVar["Owner | None"] = ContextVar("lumen_root_owner", default=None)
 
 
 def _wake(waiter, _future) -> None:
@@ -126,7 +124,13 @@ async def _call(thunk):
     return result
 
 
-def spawn(thunk, owner: "Owner | None", *, line: int = 0) -> Future:
+def spawn(thunk, owner: "Owner | None", *, line: int = 0):
+    """Compiled `spawn(...)`: the run's executor starts `thunk()` (see executor.py)."""
+    run = runs.current()
+    return run.executor.spawn(run, thunk, owner, line)
+
+
+def spawn_local(run, thunk, owner: "Owner | None", line: int = 0) -> Future:
     """Start `thunk()` as a task owned by `owner` and return its Future (`owner` None:
     outside `clock.run` with no owning cell, the future is owned by nobody).
 
@@ -151,14 +155,14 @@ def spawn(thunk, owner: "Owner | None", *, line: int = 0) -> Future:
     if owner is not None and owner.closed:
         # Spawned by a closure called after its cell returned: the run's root owner
         # takes it (cancelled and recorded when the run ends, if still pending).
-        owner = root_owner.get()
+        owner = run.root_owner
     if owner is not None:
         owned = owner._futures
         owned.append(future)
         if len(owned) > owner._limit:
             owner._compact()
-    if events.listener is not None:
-        events.emit("spawn", line=line)
+    if run.listeners:
+        run.emit("spawn", {"line": line})
     return future
 
 
@@ -202,7 +206,7 @@ class Owner:
         kept = set()
         if keep is not None:
             _collect(keep, kept.add, set())
-        root = root_owner.get()
+        root = runs.current().root_owner
         victims = []
         for future in owned:
             if future.done():
@@ -228,11 +232,12 @@ class Owner:
             future.cancel()
         await _wait_finished(victims)
         self.cancelled_count += len(victims)
+        run = runs.current()
         for future in victims:  # in spawn order: deterministic traces
             if not future.cancelled():
                 future.exception()  # it failed while being cancelled: mark it seen
-            if events.listener is not None:
-                events.emit("future_cancelled", line=future._lumen_line, reason=reason)
+            if run.listeners:
+                run.emit("future_cancelled", {"line": future._lumen_line, "reason": reason})
 
 
 async def _wait_finished(tasks: list) -> None:

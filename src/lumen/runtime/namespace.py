@@ -81,8 +81,8 @@ _METHOD_PREFIXES = {list: "list", str: "str", dict: "map", tuple: "tuple", bytes
 
 
 def _root_owner():
-    from .futures import root_owner
-    return root_owner.get()
+    from .run import current
+    return current().root_owner
 
 
 def _resolve_builtin(name: str):

@@ -28,11 +28,9 @@ import math
 from asyncio import CancelledError
 from asyncio import sleep as _asyncio_sleep
 from asyncio.events import _get_running_loop
-from types import CoroutineType
 
-from . import events
+from . import run as runs
 from .errors import LumenError, translate
-from .futures import Future
 from .scope import Scope
 
 
@@ -41,12 +39,6 @@ def _loop():
     if loop is None:
         raise RuntimeError("orchestration forms need a running event loop")
     return loop
-
-
-def _is_awaitable(value) -> bool:
-    cls = type(value)
-    # A Future is a VALUE here (`parallel for x in xs: spawn(f(x))` returns futures).
-    return cls is CoroutineType or (cls is not Future and hasattr(cls, "__await__"))
 
 
 def _tag(exc: BaseException, line) -> BaseException:
@@ -67,14 +59,16 @@ BRANCH_ERRORS = (Exception, CancelledError)
 
 class Form(Scope):
     """A scope that feeds itself: branch i is `body(items[i])`, or `items[i]()` when
-    `body` is None, started in index order while fewer than `limit` run. A `reporting`
-    body is called as `body(scope, i, items[i])` and reports its own outcome."""
+    `body` is None, started in index order while fewer than `limit` run, by the run's
+    executor. A `reporting` body is called as `body(report, i, items[i])` and reports its
+    own outcome through `report(i, value, error)` (`Scope.report`)."""
 
     __slots__ = ("items", "body", "size", "next", "limit", "lines", "line", "_filling",
-                 "reporting")
+                 "reporting", "executor")
 
     def __init__(self, loop, items, body, lines, line, limit=None, reporting=False):
         self.reporting = reporting
+        self.executor = runs.current().executor
         size = len(items)
         super().__init__(loop, size)
         self.items = items
@@ -91,32 +85,26 @@ class Form(Scope):
         return lines[index] if lines is not None and index < len(lines) else self.line
 
     def fill(self) -> None:
-        """Start branches in order while there is room and the form goes on."""
+        """Start branches in order while there is room and the form goes on: the run's
+        executor starts the work items (see executor.py)."""
         if self._filling:  # re-entered from a branch that finished eagerly: the outer
-            return  # loop below goes on with the next index
+            return  # loop of the executor goes on with the next index
         self._filling = True
         try:
-            items, body, size = self.items, self.body, self.size
-            if self.reporting:
-                while self.next < size and not self.stopped and self.running < self.limit:
-                    index = self.next
-                    self.next = index + 1
-                    self.start(index, body(self, index, items[index]), True)
-                return
-            while self.next < size and not self.stopped and self.running < self.limit:
-                index = self.next
-                self.next = index + 1
-                try:
-                    result = items[index]() if body is None else body(items[index])
-                except (Exception, CancelledError) as exc:
-                    self.failed(index, exc)
-                    continue
-                if type(result) is CoroutineType or _is_awaitable(result):
-                    self.start(index, result)
-                else:
-                    self.succeeded(index, result)
+            self.executor.fill(self)
         finally:
             self._filling = False
+
+    def has_room(self) -> bool:
+        return self.next < self.size and not self.stopped and self.running < self.limit
+
+    def work(self, index: int) -> tuple:
+        """Work item `index` as (function, arguments) (see executor.py)."""
+        if self.body is None:
+            return self.items[index], ()
+        if self.reporting:
+            return self.body, (self.report, index, self.items[index])
+        return self.body, (self.items[index],)
 
     def never_started(self) -> range:
         return range(self.next, self.size)
@@ -150,12 +138,13 @@ class Form(Scope):
 
 
 async def _run(form: Form, kind: str) -> None:
-    """`form.run()`, traced when a listener is set."""
-    if events.listener is None:
+    """`form.run()`, traced when the run has listeners."""
+    run = runs.current()
+    if not run.listeners:
         await form.run()
         return
     start = form.loop.time()
-    events.emit("form_start", form=kind, line=form.line, branches=form.size)
+    run.emit("form_start", {"form": kind, "line": form.line, "branches": form.size})
     outcome = "error"
     try:
         await form.run()
@@ -164,10 +153,11 @@ async def _run(form: Form, kind: str) -> None:
         outcome = "cancelled"
         raise
     finally:
-        events.emit("form_end", form=kind, line=form.line, branches=form.size,
-                    outcome=outcome, winner=form.winner_index(),
-                    cancelled=sorted({*form.cancelled, *form.never_started()}),
-                    elapsed_ms=(form.loop.time() - start) * 1000.0)
+        run.emit("form_end", {
+            "form": kind, "line": form.line, "branches": form.size, "outcome": outcome,
+            "winner": form.winner_index(),
+            "cancelled": sorted({*form.cancelled, *form.never_started()}),
+            "elapsed_ms": (form.loop.time() - start) * 1000.0})
 
 
 # ------------------------------------------------------------------------- parallel

@@ -58,12 +58,12 @@ async def _branch(scope: "Scope", index: int, awaitable):
     try:
         value = await awaitable
     except (Exception, CancelledError) as exc:
-        scope._finish(index, None, exc)
+        scope.report(index, None, exc)
     except BaseException as exc:  # KeyboardInterrupt, SystemExit: account, then go on up
-        scope._finish(index, None, exc)
+        scope.report(index, None, exc)
         raise
     else:
-        scope._finish(index, value, None)
+        scope.report(index, value, None)
 
 
 def _step_now(loop, ready: deque, task: Task) -> bool:
@@ -116,7 +116,7 @@ class Scope:
     def start(self, index: int, awaitable, reports: bool = False) -> None:
         """Run `awaitable` as branch `index`; it reports through the policy hooks. With
         `reports`, the awaitable is a coroutine that reports its own outcome (it calls
-        `_finish(index, value, exc)` exactly once, as `_branch` does): compiled
+        `report(index, value, exc)` exactly once, as `_branch` does): compiled
         `parallel for` bodies do, which saves a wrapper coroutine per branch."""
         context = self._context
         if context is None:  # the first branch starts in the task running the form
@@ -160,10 +160,9 @@ class Scope:
         if interrupted is not None:
             raise interrupted
 
-    # -------------------------------------------------------------------- internals
-
-    def _finish(self, index: int, value, exc) -> None:
-        # Called in branch `index`'s own task as it ends (or by `_lazy_done`).
+    def report(self, index: int, value, exc) -> None:
+        """Branch `index` ended with `value` (`exc` None) or failed with `exc`. Called once
+        per started branch, in the branch's own task as it ends (or by `_lazy_done`)."""
         self.tasks[index] = None
         self.running -= 1
         try:
@@ -177,9 +176,11 @@ class Scope:
                 if waiter is not None and not waiter.done():
                     waiter.set_result(None)
 
+    # -------------------------------------------------------------------- internals
+
     def _lazy_done(self, index: int, awaitable, task: Task) -> None:
         if self.tasks[index] is task:  # cancelled before its first step: never reported
             close = getattr(awaitable, "close", None)
             if close is not None:
                 close()  # the branch's coroutine never ran: no "never awaited" warning
-            self._finish(index, None, CancelledError())
+            self.report(index, None, CancelledError())

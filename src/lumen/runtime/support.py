@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from . import events
+from . import run as runs
 from .display import display, short_display, to_string
 from .errors import LumenError, failure_of, translate
 from .values import Err, Ok, type_name
@@ -82,8 +82,9 @@ def emit(value) -> None:
     """`emit v`: print the value and send it to the run's event stream."""
     text = to_string(value)
     sys.stdout.write(text + "\n")
-    if events.listener is not None:
-        events.emit("emit", value=value)
+    run = runs.current()
+    if run.listeners:
+        run.emit("emit", {"value": value})
 
 
 def no_match(value, what: str = "match") -> None:

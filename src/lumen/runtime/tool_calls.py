@@ -1,14 +1,14 @@
 """The one interface between compiled code and the tools layer.
 
 Compiled code builds a `ToolHandle` per `use tool` declaration (with the grants that
-apply where it is declared) and calls tools through `call_tool`. The tools layer
-(`lumen.tools`) installs the executor that does the work; the runtime imports nothing
-from it.
+apply where it is declared) and calls tools through `call_tool`, which hands the call to
+the current run's tool executor (`Run.tools`, a tools session's `execute`); the runtime
+imports nothing from the tools layer.
 """
 
 from __future__ import annotations
 
-from .errors import LumenError
+from .run import current
 
 
 class ToolHandle:
@@ -43,16 +43,5 @@ def make_tool(tool: str, alias: str, grants, scope: str | None) -> ToolHandle:
     return ToolHandle(tool, alias, grants, scope)
 
 
-executor = None   # set by the tools layer: async (handle, arguments, line, prompt) -> value
-
-
 async def call_tool(handle: ToolHandle, arguments: dict, line: int, prompt):
-    if executor is None:
-        raise LumenError("ToolError", f"tool calls are not supported yet: `{handle.alias}` "
-                                      f"({handle.tool}) cannot run",
-                         hint="tools, providers and grants arrive with the tools layer")
-    pending = None
-    if prompt:
-        pending = list(prompt)
-        prompt.clear()
-    return await executor(handle, arguments, line, pending)
+    return await current().call_tool(handle, arguments, line, prompt)

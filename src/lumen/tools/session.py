@@ -1,15 +1,19 @@
 """One run's tools: configuration, providers, grants state, trace, record/replay.
 
     session = Session.open(program_path, trace=None, record=None, replay=None,
-                           deterministic=False)
-    session.install()            # tool_calls.executor (+ events.listener when tracing)
-    ... run the program, on any thread and loop ...
+                           deterministic=False, registry=None)
+    run = Run(tools=session.execute, listeners=session.listeners(), ...)
+    ... run the program under `run` (runtime/run.py), on any thread and loop ...
     session.close(outcome="ok")  # or "error" (+ error=exc); writes run_end, stops servers
 
-`Session` is also a context manager (`with Session.open(...) as s:` installs and closes).
+A session installs nothing anywhere: it provides the parts of a run object (the tool
+executor `execute` and the trace listener), and `Program` builds the run from them. For
+code that drives the runtime directly (tests, tools), `session.enter()` makes a run of
+this session current in the calling context, and `with Session.open(...) as s:` enters
+and closes.
 
 A tool call (`execute`, the executor compiled code reaches through
-`lumen.runtime.tool_calls.call_tool`) passes through:
+`lumen.runtime.tool_calls.call_tool` and the current run) passes through:
 
     policy (grants; a violation sends nothing)
       → replay/record (a replayed call contacts no provider)
@@ -42,13 +46,15 @@ from .request import build_request, kind_of
 class Session:
     def __init__(self, config: configuration.Config, *, program=None, root=None,
                  trace=None, record=None, replay=None, deterministic: bool = False,
-                 redactor: Redactor | None = None):
+                 redactor: Redactor | None = None, registry=None):
         from .. import __version__
 
         if record is not None and replay is not None:
             raise ValueError("--record and --replay cannot be used together")
         self.config = config
         self.program = program
+        # The embedder's Python tools as they were when the run started.
+        self.registry = registry if registry is not None else _default_registry()
         self.root = Path(root) if root is not None else config.root
         self.deterministic = deterministic
         self.redactor = redactor or Redactor()
@@ -62,7 +68,7 @@ class Session:
         self.rng = random.Random(0)
         self._providers: dict[str, object] = {}
         self._lock = threading.Lock()
-        self._installed: tuple | None = None
+        self._entered = None   # (run token) while `enter()` has made a run current
         self._closed = False
         self._opened = time.perf_counter()
         self.trace = self.recorder = self.replayer = None
@@ -78,7 +84,7 @@ class Session:
 
     @classmethod
     def open(cls, program_path=None, *, trace=None, record=None, replay=None,
-             deterministic: bool = False) -> "Session":
+             deterministic: bool = False, registry=None) -> "Session":
         """A session for the program at `program_path` (lumen.toml is looked up from its
         directory). Raises `ConfigError` (a LumenError) for a malformed lumen.toml."""
         config = configuration.load_for(program_path)
@@ -87,33 +93,37 @@ class Session:
             path = Path(program_path).resolve()
             root = path if path.is_dir() else path.parent
         return cls(config, program=program_path, root=root, trace=trace, record=record,
-                   replay=replay, deterministic=deterministic)
+                   replay=replay, deterministic=deterministic, registry=registry)
 
-    # ------------------------------------------------------------- installation
+    # ------------------------------------------------------------- the run's parts
 
-    def install(self) -> "Session":
-        from ..runtime import events, tool_calls
+    def listeners(self) -> tuple:
+        """The event listeners this session contributes to a run (its trace)."""
+        return (self.trace.on_event,) if self.trace is not None else ()
 
-        if self._installed is None:
-            self._installed = (tool_calls.executor, events.listener)
-            tool_calls.executor = self.execute
-            if self.trace is not None:
-                events.listener = self.trace.on_event
+    def enter(self) -> "Session":
+        """Make a run of this session current in the calling context (for code that
+        drives the runtime directly); `close` leaves it."""
+        from ..runtime import run as runs
+
+        if self._entered is None:
+            self._entered = runs.entered(runs.Run(
+                tools=self.execute, listeners=self.listeners(),
+                deterministic=self.deterministic, registry=self.registry))
         return self
 
-    def uninstall(self) -> None:
-        from ..runtime import events, tool_calls
+    def _leave(self) -> None:
+        from ..runtime import run as runs
 
-        if self._installed is not None:
-            executor, listener = self._installed
-            self._installed = None
-            if tool_calls.executor == self.execute:
-                tool_calls.executor = _live(executor)
-            if self.trace is not None and events.listener == self.trace.on_event:
-                events.listener = _live(listener)
+        token, self._entered = self._entered, None
+        if token is not None:
+            try:
+                runs.left(token)
+            except ValueError:   # closed from another context: that one ends with it
+                pass
 
     def __enter__(self) -> "Session":
-        return self.install()
+        return self.enter()
 
     def __exit__(self, kind, exc, tb) -> None:
         self.close("ok" if exc is None else "error", error=exc)
@@ -121,13 +131,13 @@ class Session:
     # ------------------------------------------------------------------ closing
 
     def close(self, outcome: str = "ok", error=None) -> None:
-        """End the run: uninstall, close providers (clients, MCP servers, the local
+        """End the run: leave it, close providers (clients, MCP servers, the local
         model server), write `run_end`, close the files. Idempotent; synchronous; call
         it from any thread except the session's own I/O thread."""
+        self._leave()
         if self._closed:
             return
         self._closed = True
-        self.uninstall()
         try:
             if self.io.started:
                 self.io.call(self._close_providers, timeout=60)
@@ -174,7 +184,7 @@ class Session:
         value, error, done = None, None, False
         try:
             state = self.policy.state(handle)
-            spec = registry.resolve(handle.tool, self.config)
+            spec = self.registry.resolve(handle.tool, self.config)
             kind = kind_of(handle.tool, spec.type if spec else None)
             request = build_request(handle, arguments, prompt, kind, registry.defaults_for(spec))
             self.redactor.learn(request.arguments)
@@ -261,20 +271,9 @@ class Session:
                              result=value, error=error, has_result=done)
 
 
-def _live(hook):
-    """`hook`, unless it belongs to a session or trace that has been closed since."""
-    owner = getattr(hook, "__self__", None)
-    if isinstance(owner, Session) and owner._closed:
-        return None
-    if getattr(owner, "_file", True) is None:      # a closed TraceWriter
-        return None
-    return hook
+def _default_registry():
+    return registry.DEFAULT.snapshot()
 
 
 def _now_ms(loop) -> float:
     return round((loop.time() - getattr(loop, "_lumen_t0", 0.0)) * 1000.0, 3)
-
-
-def install(session: Session) -> Session:
-    """`session.install()` (module-level spelling)."""
-    return session.install()

@@ -1,8 +1,12 @@
 """`python`: a Python callable as a tool — `"my.tool" = "python:package.module:function"`
 in lumen.toml, or a function registered with `@lumen.tool("my.tool")`.
 
-The module is imported from the program's directory first (it is put at the front of
-`sys.path` for the import), then from installed packages. The function receives the
+The module is imported from the program's directory first, then from installed
+packages. A module found in the program's directory is imported under a name of its own
+for that directory (`_lumen_dir_<hash>.tools` for `tools`), so two programs in two
+directories, each with its own `tools.py`, never share a module — also when they run at
+once in one process. (Modules that one imports by absolute name are looked up with the
+program's directory at the front of `sys.path`, as usual.) The function receives the
 call's named arguments as keyword arguments. An `async def` runs on the caller's loop;
 a plain function runs in a worker thread (so a slow one does not stop other branches,
 and `timeout_ms` can give up on it — the thread itself finishes on its own). The
@@ -15,8 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import inspect
+import os
 import sys
+import threading
 
 from ...runtime.errors import LumenError
 from ..codec import to_lumen
@@ -67,8 +74,33 @@ def _is_async(function) -> bool:
 
 def describe(function) -> str:
     module = getattr(function, "__module__", None)
+    if module and module.startswith(_LOCAL_PREFIX):
+        module = module.partition(".")[2]   # as the user named it in lumen.toml
     name = getattr(function, "__qualname__", None) or repr(function)
     return f"{module}.{name}" if module else name
+
+
+_packages_lock = threading.Lock()
+_LOCAL_PREFIX = "_lumen_dir_"
+
+
+def _local_name(root: str, module_name: str) -> str:
+    """The name to import `module_name` by: under the directory's own package when the
+    module's top level is found in `root`, else the name itself (an installed module)."""
+    top = module_name.split(".")[0]
+    if not (os.path.isfile(os.path.join(root, top + ".py"))
+            or os.path.isdir(os.path.join(root, top))):
+        return module_name
+    import hashlib
+
+    package = _LOCAL_PREFIX + hashlib.sha256(os.path.abspath(root).encode()).hexdigest()[:16]
+    with _packages_lock:
+        if package not in sys.modules:
+            spec = importlib.util.spec_from_loader(package, loader=None, is_package=True)
+            holder = importlib.util.module_from_spec(spec)
+            holder.__path__ = [root]
+            sys.modules[package] = holder
+    return f"{package}.{module_name}"
 
 
 def import_target(target: str, ctx):
@@ -80,7 +112,7 @@ def import_target(target: str, ctx):
     if added:
         sys.path.insert(0, root)
     try:
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(_local_name(root, module_name))
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
             raise ctx.fail(f"cannot import module `{module_name}` for python:{target}",
