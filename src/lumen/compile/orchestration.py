@@ -77,11 +77,19 @@ class OrchestrationCompiler:
         keywords = [E.kw("lines", self.lines(node.branches))]
         if node.kind == "parallel" and node.limit is not None:
             keywords.append(E.kw("limit", self.expr(node.limit)))
+        # Only a form with named branches pays for the extra result it needs to bind them.
+        named = any(branch in self.a.bindings for branch in node.branches)
+        if named and node.kind == "race":
+            keywords.append(E.kw("with_index", E.const(True)))
+        if named and node.kind == "vote":
+            keywords.append(E.kw("with_branch_values", E.const(True)))
         call = py.Await(value=E.call(_FORMS[node.kind], [thunks], keywords))
         result = self.temp()
         self.emit(E.assign(result, call), node.span)
-        if node.kind == "select":
+        if node.kind == "select" or (named and node.kind == "race"):
             return self.bind_select(node, result)
+        if named and node.kind == "vote":
+            return self.bind_vote(node, result)
         if node.kind == "parallel":
             for i, branch in enumerate(node.branches):
                 binding = self.a.bindings.get(branch)
@@ -91,8 +99,8 @@ class OrchestrationCompiler:
         return E.name(result)
 
     def bind_select(self, node: A.OrchestrationBlock, result: str) -> py.expr:
-        """`select` returns (winner index, value): the winner's name gets the value, every
-        other name `null`."""
+        """`select` (and `race` asked `with_index`) returns (winner index, value): the
+        winner's name gets the value, every other name `null`."""
         index = py.Subscript(value=E.name(result), slice=E.const(0), ctx=E.LOAD)
         value = py.Subscript(value=E.name(result), slice=E.const(1), ctx=E.LOAD)
         for i, branch in enumerate(node.branches):
@@ -102,6 +110,17 @@ class OrchestrationCompiler:
                 bound = py.IfExp(test=won, body=value, orelse=E.const(None))
                 self.emit(E.assign(binding.py_name, bound), branch.span)
         return value
+
+    def bind_vote(self, node: A.OrchestrationBlock, result: str) -> py.expr:
+        """`vote` asked `with_branch_values` returns (winning value, branch values): each
+        name gets its own branch's value (`null` if that branch failed or was cancelled)."""
+        values = py.Subscript(value=E.name(result), slice=E.const(1), ctx=E.LOAD)
+        for i, branch in enumerate(node.branches):
+            binding = self.a.bindings.get(branch)
+            if binding is not None:
+                own = py.Subscript(value=values, slice=E.const(i), ctx=E.LOAD)
+                self.emit(E.assign(binding.py_name, own), branch.span)
+        return py.Subscript(value=E.name(result), slice=E.const(0), ctx=E.LOAD)
 
     def ex_timeout(self, node: A.Timeout) -> py.expr:
         ms = self.expr(node.ms)
