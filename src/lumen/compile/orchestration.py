@@ -68,8 +68,11 @@ class OrchestrationCompiler:
         interrupted = py.ExceptHandler(type=E.name("_L_BaseException"), name="_L_error",
                                        body=[finish(E.const(None), E.name("_L_error")),
                                              py.Raise(exc=None, cause=None)])
+        # A body whose every path halts never assigns `_L_value` (its `else` is then
+        # unreachable): naming it anyway would make it a global the runtime cannot resolve.
+        value = E.name("_L_value") if E.assigns(body, "_L_value") else E.const(None)
         return [py.Try(body=body, handlers=[failed, interrupted],
-                       orelse=[finish(E.name("_L_value"), E.const(None))], finalbody=[])]
+                       orelse=[finish(value, E.const(None))], finalbody=[])]
 
     def ex_orchestration(self, node: A.OrchestrationBlock) -> py.expr:
         names = [self.thunk(branch) for branch in node.branches]
