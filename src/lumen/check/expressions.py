@@ -433,6 +433,8 @@ class ExpressionChecker:
             return T.list_of(T.future_of(self.common(types)))
         if isinstance(first, A.Lambda):
             fn_type = self.expr(first)
+            # The task invokes the lambda: its body's effects are the spawning cell's.
+            self.depend(self.functions.get(first), first.span, "the spawned lambda")
             return T.future_of(fn_type.ret if isinstance(fn_type, T.FnTy) else T.ANY)
         if isinstance(first, A.Name):
             binding = self.scope.lookup(first.name)
