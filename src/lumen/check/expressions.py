@@ -457,6 +457,11 @@ class ExpressionChecker:
         self.check_iterable(iterable, node.iterable)
         with self.nested_function(node, "branch", "<branch>"):
             self.bind_target(node.target, self.element_of(iterable, node.iterable))
+            if node.condition is not None:
+                # Checked with the target bound as the branch binds it; the compiler
+                # evaluates it with the same bindings (see compile/orchestration.py).
+                self.expect_bool(self.expr(node.condition), node.condition,
+                                 "a `parallel for` filter")
             value = self.block(node.body)
         return T.list_of(value)
 

@@ -39,22 +39,40 @@ class OrchestrationCompiler:
         info = self.a.functions[node]
         iterable = self.iteration(node.iterable)
         limit = self.expr(node.limit) if node.limit is not None else E.const(None)
+        keywords = [E.kw("limit", limit), E.kw("line", E.const(node.span.line)),
+                    E.kw("reporting", E.const(True))]
+        if node.condition is not None:
+            keywords.append(E.kw("keep", E.name(self.filter_function(node, info))))
         fname = self.temp("branch")
-        prologue: list = []
-        if isinstance(node.target, A.BindPat) and node.target in self.a.bindings:
-            param = self.a.bindings[node.target].py_name
-        else:
-            param = self.temp("item")
-            with self.into(prologue):
-                self.destructure(node.target, E.name(param), node.target.span)
+        param, prologue = self.branch_target(node.target)
         params = [("_L_scope", None, None), ("_L_index", None, None), (param, None, None)]
         fn = self.function(info, fname, params, node.body, node.span, prologue=prologue,
                            mode="_L_value", wrap=self.reporting_body)
         self.emit(fn, node.span)
-        call = E.call("_L_parallel_for", [iterable, E.name(fname)],
-                      [E.kw("limit", limit), E.kw("line", E.const(node.span.line)),
-                       E.kw("reporting", E.const(True))])
+        call = E.call("_L_parallel_for", [iterable, E.name(fname)], keywords)
         return py.Await(value=call)
+
+    def branch_target(self, target) -> tuple[str, list]:
+        """The parameter that receives an element, and the statements destructuring it."""
+        if isinstance(target, A.BindPat) and target in self.a.bindings:
+            return self.a.bindings[target].py_name, []
+        param = self.temp("item")
+        prologue: list = []
+        with self.into(prologue):
+            self.destructure(target, E.name(param), target.span)
+        return param, prologue
+
+    def filter_function(self, node: A.ParallelFor, info) -> str:
+        """`parallel for x in xs if cond`: a function of one element giving `cond`. The
+        form calls it on each element before it starts any branch, so an element the
+        filter rejects is never a branch (the checker bound the target in the branch's
+        function: this function is compiled from the same one, with the same names)."""
+        fname = self.temp("keep")
+        param, prologue = self.branch_target(node.target)
+        fn = self.function(info, fname, [(param, None, None)], (), node.condition.span,
+                           prologue=prologue, value_node=node.condition)
+        self.emit(fn, node.condition.span)
+        return fname
 
     def reporting_body(self, body: list) -> list:
         """A `parallel for` body that reports its own outcome to the form's scope (the

@@ -217,13 +217,18 @@ def _check_limit(limit):
     return limit
 
 
-async def parallel_for(items, body, *, limit=None, line=0, reporting=False) -> list:
-    """`await parallel(limit: n) for x in items BODY end`: the body values in input order.
-    The compiler's bodies are `reporting` (see `Scope.start`)."""
-    if type(items) is not list and type(items) is not tuple:
-        items = list(items)  # a range, a map's keys, a String's characters, a set...
+async def parallel_for(items, body, *, limit=None, line=0, reporting=False,
+                       keep=None) -> list:
+    """`await parallel(limit: n) for x in items [if cond] BODY end`: the body values in
+    input order. The compiler's bodies are `reporting` (see `Scope.start`). `keep` is
+    the filter: an async function of an element, called on each in input order before
+    any branch starts; only the elements it keeps become branches."""
     if limit is not None:
         _check_limit(limit)
+    if keep is not None:
+        items = [item for item in items if await keep(item)]
+    elif type(items) is not list and type(items) is not tuple:
+        items = list(items)  # a range, a map's keys, a String's characters, a set...
     form = _Gather(_loop(), items, body, None, line, limit, reporting)
     await _run(form, "parallel_for")
     if form.error is not None:
