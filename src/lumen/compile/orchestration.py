@@ -95,7 +95,10 @@ class OrchestrationCompiler:
     def ex_orchestration(self, node: A.OrchestrationBlock) -> py.expr:
         names = [self.thunk(branch) for branch in node.branches]
         thunks = py.List(elts=[E.name(n) for n in names], ctx=E.LOAD)
-        keywords = [E.kw("lines", self.lines(node.branches))]
+        # The form's own line (`let w = await race`), which the trace reports; without
+        # it the runtime falls back to the first branch's line.
+        keywords = [E.kw("lines", self.lines(node.branches)),
+                    E.kw("line", E.const(node.span.line))]
         if node.kind == "parallel" and node.limit is not None:
             keywords.append(E.kw("limit", self.expr(node.limit)))
         # Only a form with named branches pays for the extra result it needs to bind them.
