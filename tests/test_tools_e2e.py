@@ -980,7 +980,7 @@ def test_trace_of_a_race_and_trace_show(ws, chat):
     assert events[-1]["tool_calls"] == 2
     start = next(e for e in events if e["event"] == "form_start")
     end = next(e for e in events if e["event"] == "form_end")
-    assert (start["form"], start["line"], start["branches"]) == ("race", 22, 2)
+    assert (start["form"], start["line"], start["branches"]) == ("race", 21, 2)
     assert (end["form"], end["outcome"], end["winner"], end["cancelled"]) == \
         ("race", "ok", 1, [0])
     calls = {c["scope"]: c for c in tool_calls(events)}

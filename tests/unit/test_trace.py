@@ -163,3 +163,46 @@ def test_trace_show_reports_unreadable_files(tmp_path):
     out = io.StringIO()
     assert show(bad, Console(file=out, width=100)) == 1
     assert "cannot read" in out.getvalue()
+
+
+FORMS = """\
+@deterministic true
+cell main()
+  let w = await race
+    sleep(10) |> fn(_) => "slow"
+    "fast"
+  end
+  let all = await parallel
+    a = 1
+    2
+  end
+  let v = await vote
+    1
+    1
+  end
+  let s = await select
+    x = sleep(5)
+  end
+  let xs = await parallel for i in [1, 2]
+    i
+  end
+  let t = await timeout(100,
+    sleep(1))
+  print(w, all, v, s, xs, t)
+end
+"""
+
+
+def test_block_forms_are_traced_at_the_line_of_the_form(tmp_path, capsys):
+    # `let w = await race` is line 3: its branches (lines 4, 5) are not the form's line.
+    program = tmp_path / "forms.lm"
+    program.write_text(FORMS)
+    trace = tmp_path / "t.json"
+    from lumen import cli
+    assert cli.main(["run", str(program), "--trace", str(trace)]) == 0
+    assert capsys.readouterr().out == 'fast (1, 2) 1 null [1, 2] null\n'
+    events = events_of(trace)
+    for kind in ("form_start", "form_end"):
+        lines = [(e["form"], e["line"]) for e in events if e["event"] == kind]
+        assert lines == [("race", 3), ("parallel", 7), ("vote", 11), ("select", 15),
+                         ("parallel_for", 18), ("timeout", 21)], kind

@@ -57,6 +57,7 @@ class CallChecker:
             return callee_type.ret if isinstance(callee_type, T.FnTy) else T.ANY
         self.calls[node] = CallTarget("value")
         self.mark_suspends()
+        self.typed_effects(callee_type, node.span, "a function value")
         return callee_type.ret if isinstance(callee_type, T.FnTy) else T.ANY
 
     # ---------------------------------------------------------------- by name
@@ -97,6 +98,7 @@ class CallChecker:
                        node.callee.span)
         self.calls[node] = CallTarget("value")
         self.mark_suspends()
+        self.typed_effects(binding.type, node.span, f"`{binding.name}`")
         return binding.type.ret if isinstance(binding.type, T.FnTy) else T.ANY
 
     def call_builtin(self, node: A.Call, binding) -> T.Ty:
@@ -235,6 +237,7 @@ class CallChecker:
                 self.calls[node] = CallTarget("value")
                 self.mark_suspends()
                 ftype = receiver.info.fields[name][0]
+                self.typed_effects(ftype, node.span, f"field `{name}`")
                 return ftype.ret if isinstance(ftype, T.FnTy) else T.ANY
         if isinstance(receiver, T.Generic) and receiver.name == "Future":
             return self.call_future_method(node, name)
@@ -423,9 +426,22 @@ class CallChecker:
         if function is None:
             if not spawned:
                 self.mark_suspends()
+            self.typed_effects(self.types.get(expr, T.ANY), expr.span, "a function argument")
             return None
         self.depend(function, expr.span, "a function argument")
         return function
+
+    def typed_effects(self, fn_type: T.Ty, span, label: str) -> None:
+        """Calling a function value whose body the checker cannot see (a parameter, a
+        field, a computed value) performs the effects its type's row declares:
+        `f: fn(String) -> String / {http}` brings `http`. A type without a row brings
+        none it can name."""
+        if self.fn is None or not isinstance(fn_type, T.FnTy) or not fn_type.effects:
+            return
+        row = ", ".join(fn_type.effects)
+        for effect in fn_type.effects:
+            self.fn.effects.add(effect)
+            self.fn.effect_sources.append((effect, span, f"{label} typed `/ {{{row}}}`"))
 
     def check_determinism(self, name: str, node) -> None:
         if self.analysis.deterministic and name in BUILTIN_NONDETERMINISTIC:

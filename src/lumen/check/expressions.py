@@ -433,6 +433,8 @@ class ExpressionChecker:
             return T.list_of(T.future_of(self.common(types)))
         if isinstance(first, A.Lambda):
             fn_type = self.expr(first)
+            # The task invokes the lambda: its body's effects are the spawning cell's.
+            self.depend(self.functions.get(first), first.span, "the spawned lambda")
             return T.future_of(fn_type.ret if isinstance(fn_type, T.FnTy) else T.ANY)
         if isinstance(first, A.Name):
             binding = self.scope.lookup(first.name)
@@ -455,6 +457,11 @@ class ExpressionChecker:
         self.check_iterable(iterable, node.iterable)
         with self.nested_function(node, "branch", "<branch>"):
             self.bind_target(node.target, self.element_of(iterable, node.iterable))
+            if node.condition is not None:
+                # Checked with the target bound as the branch binds it; the compiler
+                # evaluates it with the same bindings (see compile/orchestration.py).
+                self.expect_bool(self.expr(node.condition), node.condition,
+                                 "a `parallel for` filter")
             value = self.block(node.body)
         return T.list_of(value)
 

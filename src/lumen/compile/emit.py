@@ -91,6 +91,18 @@ def function(fname: str, params: py.arguments, body: list, is_async: bool):
                returns=None, type_comment=None)
 
 
+def assigns(stmts: list, name_: str) -> bool:
+    """Whether `stmts` store to `name_` in their own scope (not in a nested function)."""
+    stack = list(stmts)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, py.Name) and node.id == name_ and isinstance(node.ctx, py.Store):
+            return True
+        if not isinstance(node, (py.FunctionDef, py.AsyncFunctionDef, py.Lambda)):
+            stack.extend(py.iter_child_nodes(node))
+    return False
+
+
 class Locator:
     """Converts Lumen spans to Python node positions for one source file."""
 

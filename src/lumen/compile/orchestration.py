@@ -39,22 +39,40 @@ class OrchestrationCompiler:
         info = self.a.functions[node]
         iterable = self.iteration(node.iterable)
         limit = self.expr(node.limit) if node.limit is not None else E.const(None)
+        keywords = [E.kw("limit", limit), E.kw("line", E.const(node.span.line)),
+                    E.kw("reporting", E.const(True))]
+        if node.condition is not None:
+            keywords.append(E.kw("keep", E.name(self.filter_function(node, info))))
         fname = self.temp("branch")
-        prologue: list = []
-        if isinstance(node.target, A.BindPat) and node.target in self.a.bindings:
-            param = self.a.bindings[node.target].py_name
-        else:
-            param = self.temp("item")
-            with self.into(prologue):
-                self.destructure(node.target, E.name(param), node.target.span)
+        param, prologue = self.branch_target(node.target)
         params = [("_L_report", None, None), ("_L_index", None, None), (param, None, None)]
         fn = self.function(info, fname, params, node.body, node.span, prologue=prologue,
                            mode="_L_value", wrap=self.reporting_body)
         self.emit(fn, node.span)
-        call = E.call("_L_parallel_for", [iterable, E.name(fname)],
-                      [E.kw("limit", limit), E.kw("line", E.const(node.span.line)),
-                       E.kw("reporting", E.const(True))])
+        call = E.call("_L_parallel_for", [iterable, E.name(fname)], keywords)
         return py.Await(value=call)
+
+    def branch_target(self, target) -> tuple[str, list]:
+        """The parameter that receives an element, and the statements destructuring it."""
+        if isinstance(target, A.BindPat) and target in self.a.bindings:
+            return self.a.bindings[target].py_name, []
+        param = self.temp("item")
+        prologue: list = []
+        with self.into(prologue):
+            self.destructure(target, E.name(param), target.span)
+        return param, prologue
+
+    def filter_function(self, node: A.ParallelFor, info) -> str:
+        """`parallel for x in xs if cond`: a function of one element giving `cond`. The
+        form calls it on each element before it starts any branch, so an element the
+        filter rejects is never a branch (the checker bound the target in the branch's
+        function: this function is compiled from the same one, with the same names)."""
+        fname = self.temp("keep")
+        param, prologue = self.branch_target(node.target)
+        fn = self.function(info, fname, [(param, None, None)], (), node.condition.span,
+                           prologue=prologue, value_node=node.condition)
+        self.emit(fn, node.condition.span)
+        return fname
 
     def reporting_body(self, body: list) -> list:
         """A `parallel for` body that reports its own outcome through the `report`
@@ -68,20 +86,34 @@ class OrchestrationCompiler:
         interrupted = py.ExceptHandler(type=E.name("_L_BaseException"), name="_L_error",
                                        body=[finish(E.const(None), E.name("_L_error")),
                                              py.Raise(exc=None, cause=None)])
+        # A body whose every path halts never assigns `_L_value` (its `else` is then
+        # unreachable): naming it anyway would make it a global the runtime cannot resolve.
+        value = E.name("_L_value") if E.assigns(body, "_L_value") else E.const(None)
         return [py.Try(body=body, handlers=[failed, interrupted],
-                       orelse=[finish(E.name("_L_value"), E.const(None))], finalbody=[])]
+                       orelse=[finish(value, E.const(None))], finalbody=[])]
 
     def ex_orchestration(self, node: A.OrchestrationBlock) -> py.expr:
         names = [self.thunk(branch) for branch in node.branches]
         thunks = py.List(elts=[E.name(n) for n in names], ctx=E.LOAD)
-        keywords = [E.kw("lines", self.lines(node.branches))]
+        # The form's own line (`let w = await race`), which the trace reports; without
+        # it the runtime falls back to the first branch's line.
+        keywords = [E.kw("lines", self.lines(node.branches)),
+                    E.kw("line", E.const(node.span.line))]
         if node.kind == "parallel" and node.limit is not None:
             keywords.append(E.kw("limit", self.expr(node.limit)))
+        # Only a form with named branches pays for the extra result it needs to bind them.
+        named = any(branch in self.a.bindings for branch in node.branches)
+        if named and node.kind == "race":
+            keywords.append(E.kw("with_index", E.const(True)))
+        if named and node.kind == "vote":
+            keywords.append(E.kw("with_branch_values", E.const(True)))
         call = py.Await(value=E.call(_FORMS[node.kind], [thunks], keywords))
         result = self.temp()
         self.emit(E.assign(result, call), node.span)
-        if node.kind == "select":
+        if node.kind == "select" or (named and node.kind == "race"):
             return self.bind_select(node, result)
+        if named and node.kind == "vote":
+            return self.bind_vote(node, result)
         if node.kind == "parallel":
             for i, branch in enumerate(node.branches):
                 binding = self.a.bindings.get(branch)
@@ -91,8 +123,8 @@ class OrchestrationCompiler:
         return E.name(result)
 
     def bind_select(self, node: A.OrchestrationBlock, result: str) -> py.expr:
-        """`select` returns (winner index, value): the winner's name gets the value, every
-        other name `null`."""
+        """`select` (and `race` asked `with_index`) returns (winner index, value): the
+        winner's name gets the value, every other name `null`."""
         index = py.Subscript(value=E.name(result), slice=E.const(0), ctx=E.LOAD)
         value = py.Subscript(value=E.name(result), slice=E.const(1), ctx=E.LOAD)
         for i, branch in enumerate(node.branches):
@@ -102,6 +134,17 @@ class OrchestrationCompiler:
                 bound = py.IfExp(test=won, body=value, orelse=E.const(None))
                 self.emit(E.assign(binding.py_name, bound), branch.span)
         return value
+
+    def bind_vote(self, node: A.OrchestrationBlock, result: str) -> py.expr:
+        """`vote` asked `with_branch_values` returns (winning value, branch values): each
+        name gets its own branch's value (`null` if that branch failed or was cancelled)."""
+        values = py.Subscript(value=E.name(result), slice=E.const(1), ctx=E.LOAD)
+        for i, branch in enumerate(node.branches):
+            binding = self.a.bindings.get(branch)
+            if binding is not None:
+                own = py.Subscript(value=values, slice=E.const(i), ctx=E.LOAD)
+                self.emit(E.assign(binding.py_name, own), branch.span)
+        return py.Subscript(value=E.name(result), slice=E.const(0), ctx=E.LOAD)
 
     def ex_timeout(self, node: A.Timeout) -> py.expr:
         ms = self.expr(node.ms)

@@ -60,8 +60,10 @@ class PatternCompiler:
         orelse = self.arms(rest, subject, mode, node)
         if not tests:
             return body
-        return [self.loc.place(py.If(test=E.and_(tests), body=body, orelse=orelse),
-                               arm.span)]
+        # An arm whose value is dropped (`1 -> null` in a statement match) compiles to
+        # no statement at all; Python needs one in the `if`.
+        return [self.loc.place(py.If(test=E.and_(tests), body=body or [py.Pass()],
+                                     orelse=orelse), arm.span)]
 
     def arm_with_statement_guard(self, arm, tests, body, rest, subject, mode, node) -> list:
         """A guard that needs statements: a flag says whether the arm was taken."""

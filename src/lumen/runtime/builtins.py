@@ -132,14 +132,17 @@ METHODS: dict[type, dict[str, object]] = {
     bool: _pick("to_int", "to_float", "to_string"),
 }
 
-_ASYNC_LIST_METHODS = {name: ASYNC_BUILTINS[name] for name in (
-    "map", "filter", "reduce", "sort_by", "any", "all", "find", "count", "flat_map",
-    "each", "min_by", "max_by", "group_by")}
 
+def _async_versions(methods: dict) -> dict:
+    """The async version of each of `methods` that is a builtin taking a function."""
+    return {name: ASYNC_BUILTINS[name] for name, method in methods.items()
+            if name in ASYNC_BUILTINS and method is BUILTINS[name]}
+
+
+# Derived from METHODS, so that no method taking a function (`"banana".count(p)`
+# included) lacks the version a suspending function needs.
 ASYNC_METHODS: dict[type, dict[str, object]] = {
-    list: _ASYNC_LIST_METHODS,
-    LumenSet: {name: ASYNC_BUILTINS[name]
-               for name in ("map", "filter", "any", "all", "find", "count", "each")},
+    cls: versions for cls, methods in METHODS.items() if (versions := _async_versions(methods))
 }
 
 

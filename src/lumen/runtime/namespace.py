@@ -91,8 +91,9 @@ def _resolve_builtin(name: str):
         return B.ASYNC_BUILTINS[name[6:]]
     if name.startswith("_L_b_"):
         return B.BUILTINS[name[5:]]
-    prefix, _, method = name[5:].partition("_")
-    tables = B.ASYNC_METHODS if name.startswith("_L_am_") else B.METHODS
+    is_async = name.startswith("_L_am_")   # `_L_am_list_map`, else `_L_m_list_map`
+    prefix, _, method = name[len("_L_am_") if is_async else len("_L_m_"):].partition("_")
+    tables = B.ASYNC_METHODS if is_async else B.METHODS
     for cls, table in tables.items():
         if _prefix(cls) == prefix:
             return table[method]

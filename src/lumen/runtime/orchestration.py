@@ -9,6 +9,9 @@
 | `vote`         | tally; stop at a quorum      | abstain                | plurality value  |
 | `timeout`      | its value                    | raise it               | value or None    |
 
+* With named branches, the compiler asks `race` for (index, value) as `select` gives it,
+  and `vote` for (value, each branch's own value), to bind the names after the form.
+
 A branch is a zero-argument callable (the compiler passes `async def` closures); it may
 also return a plain value, which finishes the branch at once without a task. Branches
 start in source order (`Form.fill`), eagerly (see scope.py). When a form returns or
@@ -204,13 +207,18 @@ def _check_limit(limit):
     return limit
 
 
-async def parallel_for(items, body, *, limit=None, line=0, reporting=False) -> list:
-    """`await parallel(limit: n) for x in items BODY end`: the body values in input order.
-    The compiler's bodies are `reporting` (see `Scope.start`)."""
-    if type(items) is not list and type(items) is not tuple:
-        items = list(items)  # a range, a map's keys, a String's characters, a set...
+async def parallel_for(items, body, *, limit=None, line=0, reporting=False,
+                       keep=None) -> list:
+    """`await parallel(limit: n) for x in items [if cond] BODY end`: the body values in
+    input order. The compiler's bodies are `reporting` (see `Scope.start`). `keep` is
+    the filter: an async function of an element, called on each in input order before
+    any branch starts; only the elements it keeps become branches."""
     if limit is not None:
         _check_limit(limit)
+    if keep is not None:
+        items = [item for item in items if await keep(item)]
+    elif type(items) is not list and type(items) is not tuple:
+        items = list(items)  # a range, a map's keys, a String's characters, a set...
     form = _Gather(_loop(), items, body, None, line, limit, reporting)
     await _run(form, "parallel_for")
     if form.error is not None:
@@ -273,13 +281,14 @@ class _First(Form):
         return LumenError("RaceFailed", message, details=errors)
 
 
-async def race(branches, *, lines=None, line=None):
-    """The value of the first branch to succeed; RaceFailed if every branch fails."""
+async def race(branches, *, lines=None, line=None, with_index=False):
+    """The value of the first branch to succeed; RaceFailed if every branch fails.
+    `with_index` returns (winner index, value), as `select` does."""
     form = _First(_loop(), branches, lines, _form_line(line, lines))
     await _run(form, "race")
     if form.winner is None:
         raise form.all_failed("branch")
-    return form.value
+    return (form.winner, form.value) if with_index else form.value
 
 
 async def select(branches, *, lines=None, line=None) -> tuple:
@@ -302,10 +311,11 @@ class _Vote(Form):
     other value — seen or not yet seen — could still beat or tie-break it with the votes
     still to come (see `_decided`)."""
 
-    __slots__ = ("tallies", "errors", "open", "decided")
+    __slots__ = ("tallies", "errors", "open", "decided", "values")
 
     def __init__(self, loop, branches, lines, line):
         super().__init__(loop, branches, None, lines, line)
+        self.values = [None] * self.size  # each branch's own value; None if it had none
         self.tallies = []
         self.errors = [None] * self.size
         self.open = [True] * self.size  # True while branch i's vote may still come
@@ -315,6 +325,7 @@ class _Vote(Form):
         if self.stopped:
             return
         self.open[index] = False
+        self.values[index] = value
         for tally in self.tallies:
             if tally[0] == value:
                 tally[1] += 1
@@ -377,14 +388,16 @@ def _beaten(votes, first, rival_votes, rival_first) -> bool:
     return rival_votes < votes or (rival_votes == votes and first < rival_first)
 
 
-async def vote(branches, *, lines=None, line=None):
-    """The value most branches produced (see `_Vote`); VoteFailed if all fail."""
+async def vote(branches, *, lines=None, line=None, with_branch_values=False):
+    """The value most branches produced (see `_Vote`); VoteFailed if all fail.
+    `with_branch_values` returns (that value, the list of each branch's own value, None
+    for a branch that failed or was cancelled)."""
     form = _Vote(_loop(), branches, lines, _form_line(line, lines))
     await _run(form, "vote")
     if form.decided is None:
         message, errors = form.all_failed_message("branch", form.errors)
         raise LumenError("VoteFailed", message, details=errors)
-    return form.decided[0]
+    return (form.decided[0], form.values) if with_branch_values else form.decided[0]
 
 
 # --------------------------------------------------------------------- timeout, sleep

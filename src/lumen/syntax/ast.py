@@ -300,9 +300,10 @@ class Branch:
 
 @node
 class ParallelFor:
-    """`await parallel(limit: n) for target in iterable ... end`."""
+    """`await parallel(limit: n) for target in iterable [if condition] ... end`."""
     target: Pattern
     iterable: "Expr"
+    condition: "Expr | None"
     body: tuple["Stmt", ...]
     limit: "Expr | None"
     span: Span

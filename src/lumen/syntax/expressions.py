@@ -389,6 +389,13 @@ class ExpressionParser:
         target = self.parse_pattern()
         self.expect("in", hint="`await parallel for x in xs ... end`")
         iterable = self.parse_expr()
+        # A filter as in `for`, on the line where the iterable ends: inside brackets
+        # (`print(await parallel for ...)`) line breaks are skipped, and an `if` on the
+        # next line is the body's first statement.
+        condition = None
+        if self.at("if") and self.peek().span.line == self.prev.span.end_line:
+            self.advance()
+            condition = self.parse_expr()
         self.push_newlines(True)
         block = self.open_block("parallel for", await_tok, dedent_closable=True)
         try:
@@ -397,7 +404,8 @@ class ExpressionParser:
         finally:
             self.close_block()
             self.pop_newlines()
-        return A.ParallelFor(target, iterable, body, limit, self.span_from(await_tok.span))
+        return A.ParallelFor(target, iterable, condition, body, limit,
+                             self.span_from(await_tok.span))
 
     def parse_orchestration_block(self, await_tok, kind: str, limit) -> A.OrchestrationBlock:
         self.push_newlines(True)
