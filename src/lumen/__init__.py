@@ -25,11 +25,13 @@ class CheckError(Exception):
         super().__init__(render_all(self.diagnostics))
 
 
-def load(path) -> "Program":
-    """Parse, check and compile the program at `path` (a `.lm` or `.lm.md` file)."""
+def load(path, *, tools=None) -> "Program":
+    """Parse, check and compile the program at `path` (a `.lm` or `.lm.md` file).
+    `tools` is a `lumen.tools.registry.ToolRegistry` of Python tools for this program
+    (default: the one `@lumen.tool` fills)."""
     from .driver import build
 
-    result = build(path)
+    result = build(path, tools=tools)
     if not result.ok:
         raise CheckError(result.diagnostics)
     return result.program

@@ -10,13 +10,15 @@ from contextlib import contextmanager
 from contextvars import copy_context
 
 RECURSION_LIMIT = 50_000
+BLOB_FORMAT = 1
+BLOB_MAGIC = b"LUMEN-PROGRAM\n"
 STACK_BYTES = 512 * 1024 * 1024
 
 
 class CompiledUnit:
     """A compiled module, as a program runs it (and the cache stores it)."""
 
-    __slots__ = ("path", "text", "code", "imports", "globals")
+    __slots__ = ("path", "text", "code", "imports", "globals", "_key", "_types")
 
     def __init__(self, path: str, text: str, code, imports=None):
         self.path = path
@@ -24,6 +26,17 @@ class CompiledUnit:
         self.code = code
         self.imports = imports or []  # (CompiledUnit, {local name: exporter's name})
         self.globals: dict | None = None
+        self._key: str | None = None
+        self._types: dict | None = None
+
+    @property
+    def key(self) -> str:
+        """The content key of the module (runtime/shipping.py): its `__name__` is
+        `lumen:<key>`, and its types pickle by it."""
+        if self._key is None:
+            from .runtime.shipping import module_key
+            self._key = module_key(self.text)
+        return self._key
 
 
 class Program:
@@ -41,6 +54,8 @@ class Program:
         self.tools = tools   # the ToolRegistry it was checked with (None: `lumen.tool`'s)
         self._initialized = False
         self._lock = threading.RLock()   # runs in two threads initialize it once
+        from .runtime import shipping
+        shipping.loaded(self)
 
     def cells(self) -> list[str]:
         """The names `run` (and `lumen run --cell`) accepts: cells and agents."""
@@ -61,7 +76,7 @@ class Program:
         from .runtime.namespace import module_globals, runtime_names
 
         errors.register_source(unit.path, unit.text.split("\n"))
-        namespace = module_globals(runtime_names(unit.code), f"lumen:{unit.path}")
+        namespace = module_globals(runtime_names(unit.code), f"lumen:{unit.key}")
         for other, mapping in unit.imports:
             exporter = self._globals(other)
             for local, remote in mapping.items():
@@ -71,6 +86,90 @@ class Program:
                     namespace[f"_L_c_{local}"] = exporter[checked]
         exec(unit.code, namespace)
         unit.globals = namespace
+
+    # ----------------------------------------------------------- program blobs
+
+    def blob_key(self) -> str:
+        """The key of this program's blob: its modules' contents (and how they import one
+        another), the Lumen version and the Python minor version — no paths, no mtimes,
+        so the same sources give the same key on every machine."""
+        from . import __version__
+        from .runtime.shipping import module_key
+
+        parts = [f"lumen-blob/{BLOB_FORMAT}", __version__, _python_minor()]
+        index = {id(unit): i for i, unit in enumerate(self.units)}
+        for unit in self.units:
+            imports = sorted((index[id(other)], sorted(mapping.items()))
+                             for other, mapping in unit.imports)
+            parts.append(f"{unit.key}:{imports}")
+        return module_key("\n".join(parts))
+
+    def blob(self) -> bytes:
+        """The program as bytes another interpreter turns back into it with `from_blob`
+        (same Lumen and Python minor version; no sources needed). The paths it holds are
+        only what errors and traces call the files."""
+        import json
+        import marshal
+        from . import __version__
+
+        index = {id(unit): i for i, unit in enumerate(self.units)}
+        payload = {
+            "units": [(u.path, u.text, u.code,
+                       [(index[id(other)], mapping) for other, mapping in u.imports])
+                      for u in self.units],
+            "deterministic": self.deterministic,
+            "uses_tools": self._uses_tools,
+        }
+        header = {"format": BLOB_FORMAT, "lumen": __version__, "python": _python_minor(),
+                  "key": self.blob_key()}
+        return BLOB_MAGIC + json.dumps(header).encode() + b"\n" + marshal.dumps(payload)
+
+    @classmethod
+    def from_blob(cls, data: bytes) -> "Program":
+        """The program a `blob()` holds. A blob of another Lumen or Python version is
+        refused with a LumenError naming both (its bytecode would not load)."""
+        import json
+        import marshal
+        from . import __version__
+        from .runtime.errors import LumenError
+
+        if not data.startswith(BLOB_MAGIC):
+            raise LumenError("RuntimeError", "not a Lumen program blob",
+                             hint="make one with Program.blob()")
+        line, _, rest = data[len(BLOB_MAGIC):].partition(b"\n")
+        header = json.loads(line)
+        made = (header.get("lumen"), header.get("python"), header.get("format"))
+        here = (__version__, _python_minor(), BLOB_FORMAT)
+        if made != here:
+            raise LumenError(
+                "RuntimeError",
+                f"this program blob was built by Lumen {made[0]} on Python {made[1]}; "
+                f"this is Lumen {here[0]} on Python {here[1]}",
+                hint="build the blob again with this Lumen and Python (the bytecode "
+                     "inside it is specific to both)")
+        payload = marshal.loads(rest)
+        units: list = []
+        for path, text, code, imports in payload["units"]:
+            unit = CompiledUnit(path, text, code)
+            unit.imports = [(units[i], dict(mapping)) for i, mapping in imports]
+            units.append(unit)
+        return cls(units, deterministic=payload["deterministic"],
+                   uses_tools=payload["uses_tools"])
+
+    # ------------------------------------------------------------ its types
+
+    def has_module(self, key: str) -> bool:
+        return any(unit.key == key for unit in self.units)
+
+    def lumen_type(self, key: str, enum: str | None, name: str):
+        """The compiled record (`enum` None) or variant class named so in the module
+        with content key `key`, or None."""
+        for unit in self.units:
+            if unit.key == key:
+                if unit._types is None:
+                    unit._types = _types_of(self._globals(unit), f"lumen:{key}")
+                return unit._types.get((enum, name))
+        return None
 
     def entry(self, cell: str | None):
         """The callable that `lumen run --cell` runs, or None for a plain script."""
@@ -215,6 +314,26 @@ class Program:
 
         visit(self.unit)
         return order
+
+
+def _python_minor() -> str:
+    return f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _types_of(namespace: dict, module: str) -> dict:
+    """(enum or None, name) -> class, for the records and variants a module defines."""
+    from .runtime.values import Record, Variant
+
+    found: dict = {}
+    for value in namespace.values():
+        cls = value if isinstance(value, type) else type(value)
+        if cls.__module__ != module or "_lumen_name" not in cls.__dict__:
+            continue
+        if issubclass(cls, Record):
+            found[(None, cls._lumen_name)] = cls
+        elif issubclass(cls, Variant):
+            found[(cls._lumen_enum, cls._lumen_name)] = cls
+    return found
 
 
 def _in_order(steps):

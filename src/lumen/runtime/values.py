@@ -5,8 +5,9 @@ This module owns the Python classes behind Lumen's non-primitive values (primiti
 
 * `Record` — base of the record classes the compiler generates; `with_fields`;
 * `Variant` — base of enum variants; `make_enum`, `make_variant_class`,
-  `make_unit_variant`; unit variants are singletons, also across pickling
-  (`VARIANT_REGISTRY`);
+  `make_unit_variant`; unit variants are singletons, also across pickling;
+* pickling: compiled records and variants pickle by their module's content key and
+  their names (`restore_compiled`, shipping.py), the runtime's own by reference;
 * `Ok` / `Err` (`ok`, `err`), the built-in `Failure` record and `FutureState` enum;
 * `LumenSet`, Lumen's insertion-ordered `set[T]`;
 * `type_name`, and the type descriptors (`T_INT`, `list_of`, `named`, ...) with
@@ -21,6 +22,7 @@ from __future__ import annotations
 import operator
 import types
 
+from . import shipping
 from .errors import LumenError
 
 # --------------------------------------------------------------------------- helpers
@@ -103,6 +105,9 @@ class Record(_Structured):
         rebuild = getattr(cls, "_lumen_rebuild", None)
         if rebuild is not None:
             return (rebuild, self._lumen_values())
+        key = shipping.key_of(cls)
+        if key is not None:   # compiled: found again by program content and name
+            return (restore_compiled, (key, None, cls._lumen_name, self._lumen_values()))
         return (_restore_slots, (cls, self._lumen_values()))
 
 
@@ -213,10 +218,8 @@ def _variant_from_json(enum_base, value):
 
 # -------------------------------------------------------------------------- variants
 
-# (enum name, variant name) -> the singleton of a unit variant; lets unit variants
-# unpickle to the very same object.
-# (module, enum, variant) -> the unit variant's one instance. The module (the program's
-# path for compiled code) keeps same-named enums of different programs apart.
+# (module, enum, variant) -> the unit variant's one instance, for the runtime's own enums
+# (filled when this module is imported; compiled enums are found through shipping.py).
 VARIANT_REGISTRY: dict[tuple[str, str, str], "Variant"] = {}
 
 
@@ -247,6 +250,10 @@ class Variant(_Structured):
 
     def __reduce__(self):
         cls = type(self)
+        key = shipping.key_of(cls)
+        if key is not None:   # compiled: found again by program content and names
+            return (restore_compiled, (key, cls._lumen_enum, cls._lumen_name,
+                                       self._lumen_values()))
         if not cls._lumen_fields:
             return (unit_variant, (cls._lumen_enum, cls._lumen_name, cls.__module__))
         return (_restore_slots, (cls, self._lumen_values()))
@@ -259,8 +266,18 @@ def _unit_variant_new(cls, *args, **kwargs):
     if instance is None:
         instance = object.__new__(cls)
         cls._lumen_instance = instance
-        VARIANT_REGISTRY[(cls.__module__, cls._lumen_enum, cls._lumen_name)] = instance
+        if shipping.key_of(cls) is None:   # the runtime's own enums (FutureState)
+            VARIANT_REGISTRY[(cls.__module__, cls._lumen_enum, cls._lumen_name)] = instance
     return instance
+
+
+def restore_compiled(key: str, enum: str | None, name: str, values: tuple):
+    """Unpickle a compiled record or variant: its class is found again by the content
+    key of its module (see shipping.py); a unit variant is its one instance."""
+    cls = shipping.find_type(key, enum, name)
+    if enum is not None and not cls._lumen_fields:
+        return cls()
+    return _restore_slots(cls, values)
 
 
 def unit_variant(enum_name: str, variant_name: str, module: str = __name__) -> Variant:
