@@ -171,6 +171,20 @@ class Program:
                 return unit._types.get((enum, name))
         return None
 
+    def lumen_function(self, key: str, qualname: str, line: int):
+        """(code object, module globals) of the function `qualname` that starts at
+        `line` in the module with content key `key`, or None."""
+        for unit in self.units:
+            if unit.key == key:
+                namespace = self._globals(unit)
+                stack = [unit.code]
+                while stack:
+                    code = stack.pop()
+                    if code.co_qualname == qualname and code.co_firstlineno == line:
+                        return code, namespace
+                    stack.extend(c for c in code.co_consts if isinstance(c, type(code)))
+        return None
+
     def entry(self, cell: str | None):
         """The callable that `lumen run --cell` runs, or None for a plain script."""
         table = self._globals(self.unit)["_L_entry"]
@@ -215,24 +229,26 @@ class Program:
         return self.execute(cell, args)
 
     def execute(self, cell: str | None, args: dict, *, trace=None, record=None, replay=None,
-                listeners=()):
+                listeners=(), executor=None):
         """`run` with the run's options: a trace file, a recording to write or one to
-        replay (LANGUAGE.md section 11), and event listeners `listener(kind, fields)` of
-        the run's own (runtime/run.py lists the events)."""
+        replay (LANGUAGE.md section 11), event listeners `listener(kind, fields)` of the
+        run's own (runtime/run.py lists the events), and the executor its orchestration
+        work runs on (runtime/executor.py; default: the local one)."""
         with self.session(trace=trace, record=record, replay=replay) as session:
-            run = self.new_run(session, listeners)
+            run = self.new_run(session, listeners, executor)
             return run_on_big_stack(lambda: self._run_sync(run, cell, args))
 
-    def new_run(self, session=None, listeners=()):
+    def new_run(self, session=None, listeners=(), executor=None):
         """The run object of one run (runtime/run.py): the session's tool executor and
         trace listener, the program's clock mode."""
         from .runtime.run import Run
 
         if session is None:
-            return Run(deterministic=self.deterministic, program=self, listeners=listeners)
+            return Run(deterministic=self.deterministic, program=self, listeners=listeners,
+                       executor=executor)
         return Run(tools=session.execute, listeners=(*session.listeners(), *listeners),
                    deterministic=self.deterministic, program=self,
-                   registry=session.registry)
+                   registry=session.registry, executor=executor)
 
     def uses_tools(self) -> bool:
         return self._uses_tools

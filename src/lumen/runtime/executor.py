@@ -23,7 +23,7 @@ from __future__ import annotations
 from asyncio import CancelledError
 from types import CoroutineType
 
-from .futures import Future, spawn_local
+from .futures import Future, spawn
 
 
 def _is_awaitable(value) -> bool:
@@ -36,6 +36,7 @@ class Executor:
     """What every executor provides (see the module docstring)."""
 
     name = "executor"
+    local = False   # True: work runs as tasks of the caller's loop (futures.spawn inline)
 
     def fill(self, form) -> None:
         raise NotImplementedError
@@ -48,6 +49,7 @@ class LocalExecutor(Executor):
     """Every work item is a task of the running event loop."""
 
     name = "local"
+    local = True
 
     def fill(self, form) -> None:
         items, body, size = form.items, form.body, form.size
@@ -71,7 +73,8 @@ class LocalExecutor(Executor):
             else:
                 form.succeeded(index, result)
 
-    spawn = staticmethod(spawn_local)
+    def spawn(self, run, work, owner, line: int):
+        return spawn(work, owner, line=line, run=run)
 
 
 LOCAL = LocalExecutor()

@@ -41,6 +41,7 @@ from types import CoroutineType
 
 from . import run as runs
 from .errors import LumenError, translate
+from .run import current
 from .values import Completed, Err, ErrorState, LumenSet, Ok, Pending, Record, Variant
 
 FUTURE_TASK_NAME = "lumen-future"
@@ -124,20 +125,23 @@ async def _call(thunk):
     return result
 
 
-def spawn(thunk, owner: "Owner | None", *, line: int = 0):
-    """Compiled `spawn(...)`: the run's executor starts `thunk()` (see executor.py)."""
-    run = runs.current()
-    return run.executor.spawn(run, thunk, owner, line)
+def spawn(thunk, owner: "Owner | None", *, line: int = 0, run=None) -> Future:
+    """Compiled `spawn(...)`: the run's executor starts `thunk()` (see executor.py).
+    This function is also the local executor's `spawn` (called with `run`): the
+    default path costs no extra call per future.
 
-
-def spawn_local(run, thunk, owner: "Owner | None", line: int = 0) -> Future:
-    """Start `thunk()` as a task owned by `owner` and return its Future (`owner` None:
-    outside `clock.run` with no owning cell, the future is owned by nobody).
+    Locally: start `thunk()` as a task owned by `owner` and return its Future (`owner`
+    None: outside `clock.run` with no owning cell, the future is owned by nobody).
 
     `thunk` may also be a coroutine object, run as is: `spawn(f(x))` for an `async def`
     `f` needs no thunk (the call only creates the coroutine, with `x` evaluated now; the
     body still runs when the task starts). That saves a closure and a coroutine frame
     per future: about 600 bytes of each pending one."""
+    if run is None:
+        run = current()
+        executor = run._executor
+        if executor is not None and not executor.local:
+            return executor.spawn(run, thunk, owner, line)
     if type(thunk) is CoroutineType:
         coro = thunk
     elif (code := getattr(thunk, "__code__", None)) is not None \
