@@ -50,6 +50,11 @@ def test_layer_imports_only_what_it_may(layer):
         assert not extra, f"{path.relative_to(PACKAGE)} imports {sorted(extra)}"
 
 
+def test_loading_only_parses():
+    """Checking and compiling are the driver's phases, not the loader's."""
+    assert not {"check", "compile"} & lumen_imports(PACKAGE / "loader.py")
+
+
 def test_the_check_does_see_imports():
     assert {"check", "syntax"} <= lumen_imports(PACKAGE / "compile" / "codegen.py")
     assert "runtime" in lumen_imports(PACKAGE / "tools" / "session.py")

@@ -45,7 +45,7 @@ def tool(name: str, effect: str | None = None):
 
 
 def declared_effect(name: str) -> str | None:
-    """The effect a registered tool declared, if any (read by `lumen.loader`)."""
+    """The effect a registered tool declared, if any (read by `lumen.tool_facts`)."""
     return _effects.get(name)
 
 
