@@ -86,13 +86,14 @@ def check_module(unit, imported: dict, imported_types: dict):
     runs after those errors too, so that every error is reported at once (a check of a
     partly parsed module that fails says nothing more)."""
     from .check.checker import check
-    from .tool_facts import declared_effects
+    from .tool_facts import tool_facts
 
     damaged = unit.sink.has_errors
     before = len(unit.sink.items)
+    facts = tool_facts(unit.module, unit.source.path)
     try:
-        analysis = check(unit.module, unit.sink, imported, imported_types,
-                         declared_effects(unit.module, unit.source.path))
+        analysis = check(unit.module, unit.sink, imported, imported_types, facts.effects,
+                         facts.kinds)
     except Exception:
         if not damaged:
             raise

@@ -1,13 +1,16 @@
 """What the check of a module learns about its tools from outside its source — from the
 `lumen.toml` that applies to it and from tools registered in Python: the effect a
-tool's provider declares; and the check-time diagnostics about that configuration (a
-tool no provider serves, a malformed lumen.toml).
+tool's provider declares and the kind of each tool (which grant keys apply to it); and
+the check-time diagnostics about that configuration (a tool no provider serves, a
+malformed lumen.toml).
 
 Only modules that declare tools read lumen.toml, so a program without tools never
 imports the configuration or the tools layer.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from .syntax import ast as A
 
@@ -20,39 +23,50 @@ def declared_tools(module: A.Module) -> list[str]:
     return tools
 
 
-def declared_effects(module: A.Module, path: str) -> dict:
-    """Effects that tools' providers declare (`[providers.effects]` in lumen.toml, or
-    `@lumen.tool(name, effect=...)`), for a module that uses tools."""
+@dataclass
+class ToolFacts:
+    effects: dict = field(default_factory=dict)   # tool → the effect its provider declares
+    kinds: dict = field(default_factory=dict)     # tool → its kind (grant_schema.TOOL_KINDS)
+
+
+def tool_facts(module: A.Module, path: str) -> ToolFacts:
+    """What lumen.toml (`[providers]`, `[providers.effects]`) and tools registered with
+    `@lumen.tool(name, effect=...)` say about a module's tools. With a malformed lumen.toml
+    nothing is known (the file's error is reported by `report_tool_configuration`)."""
     tools = declared_tools(module)
     if not tools:
-        return {}
+        return ToolFacts()
     from .config import ConfigError, load_for
-    from .tools.registry import declared_effect
+    from .grant_schema import kind_of
+    from .tools.registry import declared_effect, resolve
 
+    facts = ToolFacts()
     try:
-        effects = dict(load_for(path).effects)
-    except ConfigError:   # reported by `report_tool_configuration`
-        effects = {}
+        config = load_for(path)
+    except ConfigError:
+        config = None
+    if config is not None:
+        facts.effects = dict(config.effects)
+        for tool in tools:
+            spec = resolve(tool, config)
+            facts.kinds[tool] = kind_of(tool, spec.type if spec else None)
     for tool in tools:
         declared = declared_effect(tool)
         if declared is not None:
-            effects[tool] = declared
-    return effects
+            facts.effects[tool] = declared
+    return facts
 
 
 def report_tool_configuration(unit) -> None:
     """What `lumen check` says about a checked module's tools: a tool with no provider
-    (a warning: it is an error only when called), grant keys no provider understands; a
-    malformed lumen.toml (an error)."""
+    (a warning: it is an error only when called); a malformed lumen.toml (an error)."""
     analysis = unit.analysis
     if analysis is None or not analysis.tools:
         return
     import re
     from .config import ConfigError, load_for
     from .diagnostics import DiagnosticSink
-    from .check.suggest import did_you_mean
     from .source import SourceFile, Span
-    from .tools.policy import KNOWN_KEYS
     from .tools.registry import resolve
 
     sink = unit.sink
@@ -76,12 +90,3 @@ def report_tool_configuration(unit) -> None:
                                  f"will fail", tool.node.span,
                          f"add to lumen.toml: [providers] \"{tool.tool}\" = \"...\" "
                          f"(see docs/tools.md)")
-    grants = [i for i in analysis.module.items if isinstance(i, A.Grant)]
-    for agent in analysis.agents.values():
-        grants += [m for m in agent.node.members if isinstance(m, A.Grant)]
-    for grant in grants:
-        for entry in grant.entries:
-            if entry.key not in KNOWN_KEYS:
-                sink.warning("W102", f"unknown grant key `{entry.key}`", entry.span,
-                             did_you_mean(entry.key, KNOWN_KEYS) or
-                             f"grant keys: {', '.join(KNOWN_KEYS)}")

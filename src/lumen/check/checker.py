@@ -18,6 +18,7 @@ from .builtins_scope import builtin_scope
 from .calls import CallChecker
 from .colours import infer_colours
 from .effects import check_deterministic_tools, check_effect_rows, infer_effects
+from .grants import check_grants
 from .declarations import DeclarationCollector
 from .expressions import ExpressionChecker
 from .patterns import PatternChecker
@@ -57,7 +58,8 @@ class Analysis:
 
 class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternChecker):
     def __init__(self, module: A.Module, sink: DiagnosticSink, imported: dict | None = None,
-                 imported_types: dict | None = None, tool_effects: dict | None = None):
+                 imported_types: dict | None = None, tool_effects: dict | None = None,
+                 tool_kinds: dict | None = None):
         self.sink = sink
         self.module = module
         self.analysis = Analysis(module, sink.source)
@@ -71,6 +73,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         self.type_names: dict = dict(imported_types or {})
         self.lambda_hints: dict = {}   # Lambda → parameter types known from the call
         self.tool_effects = tool_effects or {}   # tool → the effect its provider declares
+        self.tool_kinds = tool_kinds or {}       # tool → chat | embed | http | call
         self.alias_types: dict = {}
         self.module_names = NameAllocator()
         builtins = builtin_scope(self)
@@ -103,7 +106,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         items = self.module.items
         self.collect(items)
         self.resolve_signatures()
-        self.check_grants()
+        check_grants(self)
         self.check_script()
         for item in items:
             self.check_declaration(item)
@@ -117,23 +120,6 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
             for name, t in self.type_names.items()
             if not (isinstance(t, T.Named) and getattr(t.info, "builtin", False))}
         return self.analysis
-
-    def check_grants(self) -> None:
-        """A grant must name a tool alias declared where it applies."""
-        top = {t.alias for t in self.tools if t.agent is None}
-        scopes = [(self.module.items, top, None)]
-        for agent in self.agents.values():
-            scopes.append((agent.node.members, top | set(agent.tools), agent))
-        for members, aliases, agent in scopes:
-            for item in members:
-                if isinstance(item, A.Grant) and item.alias not in aliases:
-                    where = f" in {agent.kind} `{agent.name}`" if agent else ""
-                    self.error("E250", f"`grant {item.alias}` names no tool declared{where}",
-                               item.span, did_you_mean(item.alias, aliases) or
-                               f"declare it first: `use tool NAMESPACE.NAME as {item.alias}`")
-                if isinstance(item, A.Grant):
-                    for entry in item.entries:
-                        self.expr(entry.value)
 
     def check_script(self) -> None:
         names = self.module_names
@@ -497,5 +483,6 @@ _STATEMENTS = {
 
 
 def check(module: A.Module, sink: DiagnosticSink, imported: dict | None = None,
-          imported_types: dict | None = None, tool_effects: dict | None = None) -> Analysis:
-    return Checker(module, sink, imported, imported_types, tool_effects).run()
+          imported_types: dict | None = None, tool_effects: dict | None = None,
+          tool_kinds: dict | None = None) -> Analysis:
+    return Checker(module, sink, imported, imported_types, tool_effects, tool_kinds).run()
