@@ -4,6 +4,8 @@ compiling — and does not even import the front end.
 An entry is keyed by the program's path and content, the Lumen version, the Python
 bytecode version and a stamp of the compiler's own files; it lists every imported
 module with its content hash, re-verified on lookup, so an edit anywhere is a miss.
+The program's own content — its `@deterministic` directive included, under which every
+imported module was checked — is in the key, so an entry never serves the other mode.
 Entries are written to a temporary file and renamed into place, so concurrent runs never
 see half an entry; anything unreadable is a miss. `LUMEN_CACHE_DIR` chooses the
 directory (default `$XDG_CACHE_HOME/lumen`, else `~/.cache/lumen`); `LUMEN_NO_CACHE=1`

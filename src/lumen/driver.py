@@ -53,13 +53,17 @@ def build(path: str | os.PathLike, check_only: bool = False, use_cache: bool = T
 
 
 def check_graph(graph) -> None:
-    """Check every module after the modules it imports, then what lumen.toml says about
+    """Check every module after the modules it imports — all of them in deterministic
+    mode when the program is `@deterministic true` — then what lumen.toml says about
     their tools (only when the program itself has no errors: those come first)."""
     from .tool_facts import report_tool_configuration
 
+    root = graph.root
+    deterministic_program = root.module.directive("deterministic", False)
     for unit in graph.order:
         imported, imported_types = bind_imports(unit)
-        unit.analysis = check_module(unit, imported, imported_types)
+        importer = root.source.path if deterministic_program and unit is not root else None
+        unit.analysis = check_module(unit, imported, imported_types, importer)
     if not graph.has_errors:
         for unit in graph.order:
             report_tool_configuration(unit)
@@ -81,10 +85,12 @@ def bind_imports(unit) -> tuple[dict, dict]:
     return imported, imported_types
 
 
-def check_module(unit, imported: dict, imported_types: dict):
+def check_module(unit, imported: dict, imported_types: dict,
+                 deterministic_importer: str | None = None):
     """The analysis of one module, or None when it has syntax or import errors. The check
     runs after those errors too, so that every error is reported at once (a check of a
-    partly parsed module that fails says nothing more)."""
+    partly parsed module that fails says nothing more). `deterministic_importer` is the
+    deterministic program that imports the module, if any."""
     from .check.checker import check
     from .tool_facts import tool_facts
 
@@ -93,7 +99,7 @@ def check_module(unit, imported: dict, imported_types: dict):
     facts = tool_facts(unit.module, unit.source.path)
     try:
         analysis = check(unit.module, unit.sink, imported, imported_types, facts.effects,
-                         facts.kinds)
+                         facts.kinds, deterministic_importer)
     except Exception:
         if not damaged:
             raise

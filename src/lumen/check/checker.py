@@ -59,12 +59,16 @@ class Analysis:
 class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternChecker):
     def __init__(self, module: A.Module, sink: DiagnosticSink, imported: dict | None = None,
                  imported_types: dict | None = None, tool_effects: dict | None = None,
-                 tool_kinds: dict | None = None):
+                 tool_kinds: dict | None = None, deterministic_importer: str | None = None):
         self.sink = sink
         self.module = module
         self.analysis = Analysis(module, sink.source)
         a = self.analysis
-        a.deterministic = bool(module.directive("deterministic", False))
+        # A deterministic program's directive covers every module it imports, whatever
+        # the module says itself: otherwise one imported `random()` makes runs differ.
+        self.deterministic_importer = deterministic_importer
+        a.deterministic = bool(module.directive("deterministic", False)) \
+            or deterministic_importer is not None
         a.strict = bool(module.directive("strict", True))
         self.bindings, self.types, self.calls = a.bindings, a.types, a.calls
         self.functions, self.records, self.enums = a.functions, a.records, a.enums
@@ -92,6 +96,14 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
 
     def error(self, code: str, message: str, span, hint: str | None = None, notes=()) -> None:
         self.sink.error(code, message, span, hint, notes)
+
+    def deterministic_hint(self, advice: str) -> str:
+        """`advice` for a deterministic-mode error, after the reason when the mode comes
+        from the program that imports this module."""
+        if self.deterministic_importer is None or self.module.directive("deterministic"):
+            return advice
+        return (f"`{self.deterministic_importer}` is `@deterministic true`, which covers "
+                f"every module it imports, this one included; {advice}")
 
     def soft_error(self, code: str, message: str, span, hint: str | None = None) -> None:
         """An error that `@strict false` turns into a warning."""
@@ -484,5 +496,9 @@ _STATEMENTS = {
 
 def check(module: A.Module, sink: DiagnosticSink, imported: dict | None = None,
           imported_types: dict | None = None, tool_effects: dict | None = None,
-          tool_kinds: dict | None = None) -> Analysis:
-    return Checker(module, sink, imported, imported_types, tool_effects, tool_kinds).run()
+          tool_kinds: dict | None = None, deterministic_importer: str | None = None
+          ) -> Analysis:
+    """Check one module. `deterministic_importer` is the path of the `@deterministic true`
+    program that imports it, if any: the module is then checked in deterministic mode."""
+    return Checker(module, sink, imported, imported_types, tool_effects, tool_kinds,
+                   deterministic_importer).run()
