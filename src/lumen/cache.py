@@ -7,6 +7,8 @@ registered through the embedding API (their names and effects, which the check r
 a program checked with `@lumen.tool("w.today", effect="http")` registered is another
 entry than the same program checked without it); it lists every imported
 module with its content hash, re-verified on lookup, so an edit anywhere is a miss.
+The program's own content — its `@deterministic` directive included, under which every
+imported module was checked — is in the key, so an entry never serves the other mode.
 Entries are written to a temporary file and renamed into place, so concurrent runs never
 see half an entry; anything unreadable is a miss. `LUMEN_CACHE_DIR` chooses the
 directory (default `$XDG_CACHE_HOME/lumen`, else `~/.cache/lumen`); `LUMEN_NO_CACHE=1`

@@ -1,6 +1,7 @@
-"""The pipeline, in one place: source → tokens → AST → checked analysis → code object →
-a `Program` that runs (loader.py loads imports, program.py runs, cache.py lets a rerun of
-an unchanged program skip everything before running).
+"""The pipeline, in one place: find and parse the program's modules (loader.py), check
+them in dependency order, compile them, and hand the result to a `Program` that runs
+(program.py). cache.py lets a rerun of an unchanged program skip every phase before
+running.
 """
 
 from __future__ import annotations
@@ -39,31 +40,95 @@ def build(path: str | os.PathLike, check_only: bool = False, use_cache: bool = T
             hit.tools = tools
             return Build(hit, hit.warnings)
     from pathlib import Path
-    from .loader import Loader
+    from .loader import load_graph
 
-    loader = Loader(tools)
     try:
-        unit = loader.load(Path(path))
+        graph = load_graph(Path(path))
+        check_graph(graph, tools)
+        if graph.has_errors:
+            return Build(None, graph.diagnostics)
+        if check_only:
+            return Build(None, graph.diagnostics, checked=True)
+        program = compile_graph(graph, tools)
     except RecursionError:
         return _too_deep(str(path))
-    if not any(d.is_error for d in loader.diagnostics):
-        for checked in loader.order:
-            tool_warnings(checked, tools)
-    diagnostics = loader.diagnostics
-    if any(d.is_error for d in diagnostics) or unit is None:
-        return Build(None, diagnostics)
-    if check_only:
-        return Build(None, diagnostics, checked=True)
-    try:
-        loader.compile_all()
-    except RecursionError:
-        return _too_deep(str(path))
-    program = Program(loader.compiled(), deterministic=bool(unit.analysis.deterministic),
-                      uses_tools=any(u.analysis.tools for u in loader.order),
-                      warnings=[d for d in diagnostics if not d.is_error], tools=tools)
     if use_cache:
         cache.store(str(path), program, tools.fingerprint())
-    return Build(program, diagnostics)
+    return Build(program, graph.diagnostics)
+
+
+def check_graph(graph, tools=None) -> None:
+    """Check every module after the modules it imports — all of them in deterministic
+    mode when the program is `@deterministic true` — then what lumen.toml says about
+    their tools (only when the program itself has no errors: those come first)."""
+    from .tool_facts import report_tool_configuration
+
+    if tools is None:
+        from .tools.registry import DEFAULT as tools
+    root = graph.root
+    deterministic_program = root.module.directive("deterministic", False)
+    for unit in graph.order:
+        imported, imported_types = bind_imports(unit)
+        importer = root.source.path if deterministic_program and unit is not root else None
+        unit.analysis = check_module(unit, imported, imported_types, tools, importer)
+    if not graph.has_errors:
+        for unit in graph.order:
+            report_tool_configuration(unit, tools)
+
+
+def bind_imports(unit) -> tuple[dict, dict]:
+    """The names and types `unit` imports from the modules it imports, already checked."""
+    from .check.imports import bind_import
+
+    imported: dict = {}
+    imported_types: dict = {}
+    for item, other in unit.found:
+        if other.analysis is None:
+            unit.sink.error("E205", f"module `{'.'.join(item.path)}` has errors",
+                            item.span, "fix the errors reported for it")
+            continue
+        mapping = bind_import(item, other.analysis, unit.sink, imported, imported_types)
+        unit.imports.append((other, mapping))
+    return imported, imported_types
+
+
+def check_module(unit, imported: dict, imported_types: dict, tools,
+                 deterministic_importer: str | None = None):
+    """The analysis of one module, or None when it has syntax or import errors. The check
+    runs after those errors too, so that every error is reported at once (a check of a
+    partly parsed module that fails says nothing more). `deterministic_importer` is the
+    deterministic program that imports the module, if any."""
+    from .check.checker import check
+    from .tool_facts import tool_facts
+
+    damaged = unit.sink.has_errors
+    before = len(unit.sink.items)
+    facts = tool_facts(unit.module, unit.source.path, tools)
+    try:
+        analysis = check(unit.module, unit.sink, imported, imported_types, facts.effects,
+                         facts.kinds, deterministic_importer)
+    except Exception:
+        if not damaged:
+            raise
+        del unit.sink.items[before:]
+        return None
+    return None if damaged else analysis
+
+
+def compile_graph(graph, tools=None) -> Program:
+    """Compile every module; the program runs them dependencies first."""
+    from .compile.codegen import compile_analysis
+    from .program import CompiledUnit
+
+    compiled = {}
+    for unit in graph.order:
+        unit.code = compile_analysis(unit.analysis)
+        compiled[unit] = CompiledUnit(unit.source.path, unit.source.text, unit.code)
+        compiled[unit].imports = [(compiled[other], mapping) for other, mapping in unit.imports]
+    return Program(list(compiled.values()),
+                   deterministic=bool(graph.root.analysis.deterministic),
+                   uses_tools=any(u.analysis.tools for u in graph.order),
+                   warnings=[d for d in graph.diagnostics if not d.is_error], tools=tools)
 
 
 def _too_deep(path: str) -> Build:
@@ -74,49 +139,3 @@ def _too_deep(path: str) -> Build:
     sink.error("E004", "the program nests too deeply to compile", Span(1, 1, 1, 1),
                "split deeply nested expressions into `let` bindings")
     return Build(None, sink.items)
-
-
-def tool_warnings(unit, tools) -> None:
-    """What `lumen check` says about tools: a tool with no provider (an error only when
-    called) and grant keys no provider understands; a malformed lumen.toml is an error."""
-    analysis = unit.analysis
-    if analysis is None or not analysis.tools:
-        return
-    import re
-    from .check.suggest import did_you_mean
-    from .config import ConfigError, load_for
-    from .diagnostics import DiagnosticSink
-    from .source import SourceFile, Span
-    from .syntax import ast as A
-    from .tools.policy import KNOWN_KEYS
-
-    sink = unit.sink
-    try:
-        config = load_for(unit.source.path)
-    except ConfigError as exc:
-        where = re.match(r"^(.*?):(\d+): (.*)$", exc.message, re.S)
-        if where:
-            toml = SourceFile.read(where[1])
-            line = int(where[2])
-            span = Span(line, 1, line, len(toml.line_text(line)) + 1)
-            toml_sink = DiagnosticSink(toml)
-            toml_sink.error("E601", where[3], span, exc.hint)
-            sink.items.extend(toml_sink.items)
-        else:
-            sink.error("E601", exc.message, Span(1, 1, 1, 1), exc.hint)
-        return
-    for tool in analysis.tools:
-        if tools.resolve(tool.tool, config) is None:
-            sink.warning("W101", f"tool `{tool.tool}` has no provider: calling `{tool.alias}` "
-                                 f"will fail", tool.node.span,
-                         f"add to lumen.toml: [providers] \"{tool.tool}\" = \"...\" "
-                         f"(see docs/tools.md)")
-    grants = [i for i in analysis.module.items if isinstance(i, A.Grant)]
-    for agent in analysis.agents.values():
-        grants += [m for m in agent.node.members if isinstance(m, A.Grant)]
-    for grant in grants:
-        for entry in grant.entries:
-            if entry.key not in KNOWN_KEYS:
-                sink.warning("W102", f"unknown grant key `{entry.key}`", entry.span,
-                             did_you_mean(entry.key, KNOWN_KEYS) or
-                             f"grant keys: {', '.join(KNOWN_KEYS)}")

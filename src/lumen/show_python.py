@@ -12,14 +12,15 @@ def main(argv: list[str]) -> int:
 
     from .compile.codegen import Compiler
     from .diagnostics import render_all
-    from .loader import Loader
+    from .driver import check_graph
+    from .loader import load_graph
 
-    loader = Loader()
-    unit = loader.load(Path(argv[0]))
-    if unit is None or unit.analysis is None:
-        sys.stderr.write(render_all(loader.diagnostics) + "\n")
+    graph = load_graph(Path(argv[0]))
+    check_graph(graph)
+    if graph.root.analysis is None:
+        sys.stderr.write(render_all(graph.diagnostics) + "\n")
         return 2
-    print(ast.unparse(Compiler(unit.analysis).compile_module()))
+    print(ast.unparse(Compiler(graph.root.analysis).compile_module()))
     return 0
 
 

@@ -56,6 +56,21 @@ def test_an_edit_to_an_imported_module_is_a_miss(tmp_path, cache_dir):
     assert build(program).program.run() == 2
 
 
+def test_a_module_built_for_a_program_that_is_not_deterministic_is_checked_for_one_that_is(
+        tmp_path, cache_dir):
+    """A deterministic program's directive covers the modules it imports, so a module's
+    cached build under a program that is not deterministic must not stand for it."""
+    write(tmp_path / "lib" / "dice.lm", "cell roll() -> Float = random()\n")
+    loose = write(tmp_path / "loose.lm", "import lib.dice: roll\ncell main() = roll()\n")
+    assert build(loose).ok and cache.lookup(str(loose)) is not None
+    strict = write(tmp_path / "strict.lm", "@deterministic true\n" + loose.read_text())
+    assert [d.code for d in build(strict).diagnostics] == ["E501"]
+    assert cache.lookup(str(strict)) is None
+    write(loose, "@deterministic true\n" + loose.read_text())   # the same program, now strict
+    assert cache.lookup(str(loose)) is None
+    assert [d.code for d in build(loose).diagnostics] == ["E501"]
+
+
 def test_a_hit_keeps_warnings(tmp_path, cache_dir):
     program = write(tmp_path / "p.lm", "use tool weather.today as W\ncell main() = 1\n")
     first = build(program)

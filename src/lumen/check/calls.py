@@ -446,7 +446,8 @@ class CallChecker:
     def check_determinism(self, name: str, node) -> None:
         if self.analysis.deterministic and name in BUILTIN_NONDETERMINISTIC:
             self.error("E501", f"`{name}()` is not allowed with `@deterministic true`", node.span,
-                       "pass the value in as an argument, or turn deterministic mode off")
+                       self.deterministic_hint("pass the value in as an argument, or turn "
+                                               "deterministic mode off"))
 
 
 _BY_KIND = {

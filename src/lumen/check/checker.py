@@ -18,6 +18,7 @@ from .builtins_scope import builtin_scope
 from .calls import CallChecker
 from .colours import infer_colours
 from .effects import check_deterministic_tools, check_effect_rows, infer_effects
+from .grants import check_grants
 from .declarations import DeclarationCollector
 from .expressions import ExpressionChecker
 from .patterns import PatternChecker
@@ -57,12 +58,17 @@ class Analysis:
 
 class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternChecker):
     def __init__(self, module: A.Module, sink: DiagnosticSink, imported: dict | None = None,
-                 imported_types: dict | None = None, tool_effects: dict | None = None):
+                 imported_types: dict | None = None, tool_effects: dict | None = None,
+                 tool_kinds: dict | None = None, deterministic_importer: str | None = None):
         self.sink = sink
         self.module = module
         self.analysis = Analysis(module, sink.source)
         a = self.analysis
-        a.deterministic = bool(module.directive("deterministic", False))
+        # A deterministic program's directive covers every module it imports, whatever
+        # the module says itself: otherwise one imported `random()` makes runs differ.
+        self.deterministic_importer = deterministic_importer
+        a.deterministic = bool(module.directive("deterministic", False)) \
+            or deterministic_importer is not None
         a.strict = bool(module.directive("strict", True))
         self.bindings, self.types, self.calls = a.bindings, a.types, a.calls
         self.functions, self.records, self.enums = a.functions, a.records, a.enums
@@ -71,6 +77,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         self.type_names: dict = dict(imported_types or {})
         self.lambda_hints: dict = {}   # Lambda → parameter types known from the call
         self.tool_effects = tool_effects or {}   # tool → the effect its provider declares
+        self.tool_kinds = tool_kinds or {}       # tool → chat | embed | http | call
         self.alias_types: dict = {}
         self.module_names = NameAllocator()
         builtins = builtin_scope(self)
@@ -90,6 +97,14 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
     def error(self, code: str, message: str, span, hint: str | None = None, notes=()) -> None:
         self.sink.error(code, message, span, hint, notes)
 
+    def deterministic_hint(self, advice: str) -> str:
+        """`advice` for a deterministic-mode error, after the reason when the mode comes
+        from the program that imports this module."""
+        if self.deterministic_importer is None or self.module.directive("deterministic"):
+            return advice
+        return (f"`{self.deterministic_importer}` is `@deterministic true`, which covers "
+                f"every module it imports, this one included; {advice}")
+
     def soft_error(self, code: str, message: str, span, hint: str | None = None) -> None:
         """An error that `@strict false` turns into a warning."""
         if self.analysis.strict:
@@ -103,7 +118,7 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
         items = self.module.items
         self.collect(items)
         self.resolve_signatures()
-        self.check_grants()
+        check_grants(self)
         self.check_script()
         for item in items:
             self.check_declaration(item)
@@ -117,23 +132,6 @@ class Checker(DeclarationCollector, ExpressionChecker, CallChecker, PatternCheck
             for name, t in self.type_names.items()
             if not (isinstance(t, T.Named) and getattr(t.info, "builtin", False))}
         return self.analysis
-
-    def check_grants(self) -> None:
-        """A grant must name a tool alias declared where it applies."""
-        top = {t.alias for t in self.tools if t.agent is None}
-        scopes = [(self.module.items, top, None)]
-        for agent in self.agents.values():
-            scopes.append((agent.node.members, top | set(agent.tools), agent))
-        for members, aliases, agent in scopes:
-            for item in members:
-                if isinstance(item, A.Grant) and item.alias not in aliases:
-                    where = f" in {agent.kind} `{agent.name}`" if agent else ""
-                    self.error("E250", f"`grant {item.alias}` names no tool declared{where}",
-                               item.span, did_you_mean(item.alias, aliases) or
-                               f"declare it first: `use tool NAMESPACE.NAME as {item.alias}`")
-                if isinstance(item, A.Grant):
-                    for entry in item.entries:
-                        self.expr(entry.value)
 
     def check_script(self) -> None:
         names = self.module_names
@@ -497,5 +495,10 @@ _STATEMENTS = {
 
 
 def check(module: A.Module, sink: DiagnosticSink, imported: dict | None = None,
-          imported_types: dict | None = None, tool_effects: dict | None = None) -> Analysis:
-    return Checker(module, sink, imported, imported_types, tool_effects).run()
+          imported_types: dict | None = None, tool_effects: dict | None = None,
+          tool_kinds: dict | None = None, deterministic_importer: str | None = None
+          ) -> Analysis:
+    """Check one module. `deterministic_importer` is the path of the `@deterministic true`
+    program that imports it, if any: the module is then checked in deterministic mode."""
+    return Checker(module, sink, imported, imported_types, tool_effects, tool_kinds,
+                   deterministic_importer).run()

@@ -4,7 +4,8 @@ A function's effects are those of the tools it calls (`llm.chat` → `llm`), `ra
 for `random()`/`uuid()`, `time` for `timestamp()`, plus the effects of every cell,
 lambda and branch it calls. A cell with a declared row must declare all of them; the
 error names the call that brings a missing effect and the chain it arrives through.
-With `@deterministic true`, every tool call must be declared by its cell.
+With `@deterministic true` (the module's own, or that of a program importing it), every
+tool call must be declared by its cell.
 """
 
 from __future__ import annotations
@@ -73,5 +74,6 @@ def check_deterministic_tools(checker) -> None:
                 checker.error(
                     "E502", f"with `@deterministic true`, {where} must declare the effect "
                             f"`{effect}` of {label}", span,
-                    f"declare it on the cell: `/ {{{effect}}}`" if cell.kind == "cell"
-                    else "move the tool call into a cell that declares its effect")
+                    checker.deterministic_hint(
+                        f"declare it on the cell: `/ {{{effect}}}`" if cell.kind == "cell"
+                        else "move the tool call into a cell that declares its effect"))

@@ -1,27 +1,16 @@
 """Grants, enforced in one place, before anything is sent (LANGUAGE.md 8.3).
 
-`Grants.of(handle)` validates a `ToolHandle`'s merged grants once (unknown keys and
-ill-typed values are errors the first time the tool is called). `Policy` holds the
-run's per-handle state — the call counter for `max_calls` and the semaphore for
-`max_concurrency` — and `Policy.admit` + `apply` turn a request into the effective
-request or raise `PolicyViolation`:
-
-| key             | effect                                                               |
-|-----------------|----------------------------------------------------------------------|
-| model           | the model sent; a call asking another model is a violation           |
-| max_tokens      | upper bound; sent when the call gives none; asking more is a violation|
-| temperature     | the value sent; a call asking another value is a violation           |
-| top_p           | likewise                                                             |
-| timeout_ms      | deadline of one call (all attempts); expiry raises `Timeout`         |
-| max_retries     | retries of transient failures and of invalid structured output       |
-| domain          | host globs a `url` may reach (every redirect hop is checked too)     |
-| max_concurrency | calls of this handle in flight at once, across the run               |
-| max_calls       | calls of this handle in the whole run                                |
+`Grants.of(handle)` validates a `ToolHandle`'s merged grants once, against the grant
+schema (`lumen.grant_schema`, which says what every key means, its value type and the
+kinds of tool it applies to): an unknown key or an ill-typed value is an error the first
+time the tool is called. The checker rejects both earlier; this is the check for values
+it could not know. `Policy` holds the run's per-handle state — the call counter for
+`max_calls` and the semaphore for `max_concurrency` — and `Policy.admit` + `apply` turn
+a request into the effective request or raise `PolicyViolation`.
 
 For chat/embed tools `model`, `max_tokens`, `temperature`, `top_p` shape the request;
 for Python and MCP tools they only constrain arguments of the same name. `domain`
-applies to a tool's `url` argument; it cannot be granted to chat/embed tools, and the
-sampling keys cannot be granted to http tools.
+applies to a tool's `url` argument.
 """
 
 from __future__ import annotations
@@ -32,15 +21,15 @@ import fnmatch
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from ..grant_schema import KEYS, kinds_of
 from ..runtime.errors import LumenError
 
-SAMPLING_KEYS = ("model", "max_tokens", "temperature", "top_p")
-KNOWN_KEYS = SAMPLING_KEYS + ("timeout_ms", "max_retries", "domain", "max_concurrency",
-                              "max_calls")
 DEFAULT_MAX_RETRIES = 2
 
 
 def quoted(value) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, str):
         return '"' + value.replace('"', '\\"') + '"'
     if isinstance(value, bool):
@@ -81,52 +70,37 @@ class Grants:
     def of(cls, handle) -> "Grants":
         grants = dict(handle.grants)
         alias = handle.alias
-        for key in grants:
-            if key not in KNOWN_KEYS:
-                close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+        for key, value in grants.items():
+            spec = KEYS.get(key)
+            if spec is None:
+                close = difflib.get_close_matches(key, list(KEYS), n=1)
                 raise LumenError("PolicyViolation",
                                  f"{alias}: `{key}` is not a grant key",
                                  hint=f"did you mean `{close[0]}`?" if close
-                                 else "grant keys: " + ", ".join(KNOWN_KEYS))
+                                 else "grant keys: " + ", ".join(KEYS))
+            # `domain` grants are merged into a list of host globs (tool_calls.merge_grants)
+            items = value if spec.accumulates and isinstance(value, list) else [value]
+            for item in items:
+                if not spec.value.accepts(item):
+                    raise LumenError("PolicyViolation", f"{alias}: grant `{key}` must be "
+                                                        f"{spec.value.described}, got "
+                                                        f"{quoted(item)}")
         domain = grants.get("domain")
         domains = [domain] if isinstance(domain, str) else list(domain or ())
-        for item in domains:
-            if not isinstance(item, str) or not item:
-                raise _bad(alias, "domain", item, "a host glob such as \"*.example.com\"")
         return cls(
-            model=_typed(alias, grants, "model", (str,), "a String"),
-            max_tokens=_count(alias, grants, "max_tokens", minimum=1),
-            temperature=_number(alias, grants, "temperature"),
-            top_p=_number(alias, grants, "top_p"),
-            timeout_ms=_count(alias, grants, "timeout_ms", minimum=1),
-            max_retries=_count(alias, grants, "max_retries", minimum=0),
+            model=grants.get("model"),
+            max_tokens=grants.get("max_tokens"),
+            temperature=_float(grants.get("temperature")),
+            top_p=_float(grants.get("top_p")),
+            timeout_ms=grants.get("timeout_ms"),
+            max_retries=grants.get("max_retries"),
             domains=tuple(d.lower() for d in domains),
-            max_concurrency=_count(alias, grants, "max_concurrency", minimum=1),
-            max_calls=_count(alias, grants, "max_calls", minimum=0),
+            max_concurrency=grants.get("max_concurrency"),
+            max_calls=grants.get("max_calls"),
         )
 
 
-def _bad(alias, key, value, what):
-    return LumenError("PolicyViolation",
-                      f"{alias}: grant `{key}` must be {what}, got {quoted(value)}")
-
-
-def _typed(alias, grants, key, types, what):
-    value = grants.get(key)
-    if value is not None and (not isinstance(value, types) or isinstance(value, bool)):
-        raise _bad(alias, key, value, what)
-    return value
-
-
-def _count(alias, grants, key, minimum):
-    value = _typed(alias, grants, key, (int,), f"an Int >= {minimum}")
-    if value is not None and value < minimum:
-        raise _bad(alias, key, value, f"an Int >= {minimum}")
-    return value
-
-
-def _number(alias, grants, key):
-    value = _typed(alias, grants, key, (int, float), "a number")
+def _float(value):
     return None if value is None else float(value)
 
 
@@ -180,14 +154,14 @@ class Policy:
 
 
 def _check_applicable(grants: Grants, request) -> None:
-    if request.kind in ("chat", "embed") and grants.domains:
-        raise LumenError("PolicyViolation", f"{request.alias}: grant `domain` does not apply "
-                                            f"to {request.tool} (it has no `url`)")
-    inapplicable = {"http": SAMPLING_KEYS, "embed": ("max_tokens", "temperature", "top_p")}
-    for key in inapplicable.get(request.kind, ()):
-        if getattr(grants, key) is not None:
+    for key, spec in KEYS.items():
+        granted = grants.domains if key == "domain" else getattr(grants, key)
+        if granted not in (None, ()) and not spec.applies_to(request.kind):
             raise LumenError("PolicyViolation",
-                             f"{request.alias}: grant `{key}` does not apply to {request.tool}")
+                             f"{request.alias}: grant `{key}` does not apply to "
+                             f"{request.tool} (of kind `{request.kind}`)",
+                             hint=f"`{key}` applies to {kinds_of(spec)} tools "
+                                  f"(docs/tools.md, Grants)")
 
 
 def _shape(grants: Grants, request) -> None:

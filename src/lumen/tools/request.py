@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from ..grant_schema import kind_of  # noqa: F401 -- asked here; defined with the grant keys
 from ..runtime.errors import LumenError
 from . import codec
 
@@ -33,7 +34,6 @@ HTTP_ARGS = {  # operation -> (required, optional)
     "post": (("url", "body"), ("headers",)),
     "request": (("method", "url"), ("headers", "body")),
 }
-LLM_TYPES = ("openai-compatible", "local")
 
 
 @dataclass
@@ -73,19 +73,6 @@ class ToolRequest:
         view = {k: v for k, v in self.view().items() if k not in self.defaulted}
         body = {"tool": self.tool, "request": redactor.redact(view)}
         return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def kind_of(tool: str, provider_type: str | None) -> str:
-    """Whether a tool chats, embeds, fetches or is a plain call, from its provider's
-    type (or, with no provider, from its name: replay needs no provider)."""
-    operation = tool.rpartition(".")[2]
-    if provider_type is None:
-        provider_type = {"llm": "local", "http": "builtin-http"}.get(tool.partition(".")[0])
-    if provider_type in LLM_TYPES:
-        return "embed" if operation in ("embed", "embeddings") else "chat"
-    if provider_type == "builtin-http":
-        return "http"
-    return "call"
 
 
 def json_schema_of(cls) -> dict:
