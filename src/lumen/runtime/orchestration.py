@@ -27,10 +27,10 @@ from __future__ import annotations
 import math
 from asyncio import CancelledError
 from asyncio import sleep as _asyncio_sleep
-from asyncio.events import _get_running_loop
 from types import CoroutineType
 
 from . import events
+from .asyncio_compat import get_running_loop_or_none as _get_running_loop
 from .errors import LumenError, translate
 from .futures import Future
 from .scope import Scope
