@@ -3,6 +3,8 @@
 import asyncio
 import threading
 import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -225,6 +227,45 @@ def test_to_thread_works_and_the_clock_waits_for_it():
                        lines=[1, 2])
         return a, b, clock.current_time_ms()
     assert clock.run(main, deterministic=True) == ("quick", "thread", 0)
+
+
+class _SlowShutdownExecutor(ThreadPoolExecutor):
+    """An executor whose shutdown takes real time (joining a busy worker, say)."""
+
+    def shutdown(self, wait=True, **kwargs):
+        time.sleep(0.05)
+        super().shutdown(wait=wait, **kwargs)
+
+
+def test_the_clock_waits_for_the_executor_shutdown():
+    # Joining the executor's threads happens in a thread of its own: outside work, like
+    # any executor job, so the clock must not jump past it to a pending timer.
+    async def shutdown():
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, lambda: None)  # the default executor exists
+        await loop.shutdown_default_executor()
+        return "shut down"
+
+    async def main():
+        asyncio.get_running_loop().set_default_executor(_SlowShutdownExecutor())
+        return await race([shutdown, lambda: sleep(10)], lines=[1, 2]), \
+            clock.current_time_ms()
+    assert clock.run(main, deterministic=True) == ("shut down", 0)
+
+
+def test_a_run_that_used_threads_ends_without_an_executor_warning():
+    # asyncio.Runner gives the executor's shutdown a 300 s deadline, which Python 3.13
+    # waits for on the loop's clock: on the virtual clock it used to pass at once, with
+    # a RuntimeWarning "The executor did not finish joining its threads within 300
+    # seconds".
+    async def main():
+        asyncio.get_running_loop().set_default_executor(_SlowShutdownExecutor())
+        return await asyncio.to_thread(lambda: "thread")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert clock.run(main, deterministic=True) == "thread"
+    assert [w for w in caught if "executor" in str(w.message)] == []
 
 
 def test_the_root_owner_cancels_leftover_futures_when_the_run_ends():

@@ -3,15 +3,16 @@
 Deterministic mode (LANGUAGE.md 7.8) is a loop, not a special case elsewhere:
 
 * asyncio already runs one callback at a time from a FIFO ready queue;
-* `VirtualClockLoop.time()` is a virtual clock that starts at 0. The loop's selector,
-  asked to sleep until the next timer while no task is ready, does not sleep: it polls
-  real file descriptors without blocking and, finding nothing, sets the clock to the
-  earliest timer's deadline. So virtual time advances only when no task is ready, to
-  the earliest pending timer, and `sleep(100000)` takes no real time;
+* `VirtualClockLoop.time()` is a virtual clock that starts at 0. The loop keeps its
+  timers itself; its selector, asked to wait while no task is ready, does not sleep: it
+  polls real file descriptors without blocking and, finding nothing, sets the clock to
+  the earliest timer's deadline. So virtual time advances only when no task is ready,
+  to the earliest pending timer, and `sleep(100000)` takes no real time;
 * timers due at the same instant fire in the order they were set: asyncio's timer heap
-  compares deadlines only (ties come out in heap order), so timers here also carry a
-  sequence number, and deadlines are rounded to the nanosecond so that 0.1 + 0.2 and 0.3
-  are the same instant;
+  compares deadlines only (ties come out in heap order), so the loop's own heap orders
+  them by (deadline, sequence number), and deadlines are rounded to the nanosecond so
+  that 0.1 + 0.2 and 0.3 are the same instant. All of it is public asyncio API: the
+  loop relies on no private attribute of asyncio's loop;
 * tool I/O goes through `io_call`, which runs the tool's coroutine on a separate
   I/O loop in a background thread and blocks this loop until it is done: the call
   completes before any other task runs and takes zero virtual time;
@@ -38,8 +39,8 @@ import itertools
 import math
 import selectors
 import threading
-from asyncio import get_running_loop
-from asyncio.events import TimerHandle
+from asyncio import TimerHandle, get_running_loop
+from contextvars import copy_context
 
 from .errors import LumenError
 from . import run as runs
@@ -49,41 +50,39 @@ from .executor import _is_awaitable
 # ------------------------------------------------------------------------- the loop
 
 
-class _Timer(TimerHandle):
-    """A timer ordered by (deadline, sequence number): equal deadlines fire FIFO."""
-
-    __slots__ = ("_seq",)
-
-    def __lt__(self, other):
-        if self._when == other._when:
-            return self._seq < other._seq
-        return self._when < other._when
-
-    def __gt__(self, other):
-        if self._when == other._when:
-            return self._seq > other._seq
-        return self._when > other._when
-
-
 class _VirtualSelector(selectors.DefaultSelector):
     loop: "VirtualClockLoop"
 
     def select(self, timeout=None):
+        # The loop keeps its timers itself (see `call_at`), so asyncio asks for
+        # timeout 0 while a callback is ready and for None (no limit) otherwise.
         ready = super().select(0)
-        if ready or timeout == 0:
-            return ready
         loop = self.loop
-        if timeout is None or loop._outside_work:
-            # No timer (or a thread job still running): only real I/O can wake a task.
-            if timeout is None and loop._deadlocked():
-                return ready
-            return super().select(None)
-        loop._advance()  # nothing ready: jump to the earliest timer
+        if not ready and timeout != 0:  # nothing can run now
+            if loop._outside_work:
+                # A thread job still runs: it takes zero virtual time, so no timer may
+                # fire before it is done. Wait for it (or other real I/O) for real.
+                ready = super().select(None)
+            elif not loop._advance():  # no timer to jump to: only real I/O can help
+                if not loop._deadlocked():
+                    ready = super().select(None)
+        loop._fire_due_timers()
         return ready
 
 
+def _run_timer(timer: TimerHandle, callback, args) -> None:
+    # A due timer's callback, run from the ready queue; it may have been cancelled
+    # since it was found due, by a callback that ran before it.
+    if not timer.cancelled():
+        callback(*args)
+
+
 class VirtualClockLoop(asyncio.SelectorEventLoop):
-    """The deterministic-mode event loop: asyncio's loop on a virtual clock."""
+    """The deterministic-mode event loop: asyncio's loop on a virtual clock.
+
+    It keeps its timers in a heap of its own, ordered by (deadline, sequence number),
+    and hands due ones to `call_soon`: asyncio's own timer heap compares deadlines only
+    (ties come out in heap order), and is private."""
 
     lumen_deterministic = True
 
@@ -91,10 +90,10 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         selector = _VirtualSelector()
         super().__init__(selector)
         selector.loop = self
+        self._clock_selector = selector
         self._vtime = 0.0
-        # Timers due within half a nanosecond of now are due (deadlines are rounded to
-        # whole nanoseconds, so this means "at or before now").
-        self._clock_resolution = 0.5e-9
+        self._timers: list = []  # heap of (deadline, seq, TimerHandle, callback, args, ctx)
+        self._timers_limit = 64  # drop cancelled timers from the heap beyond this size
         self._timer_seq = itertools.count().__next__
         self._outside_work = 0  # executor jobs running in threads
         self._io: _IOThread | None = None
@@ -106,7 +105,7 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         cancelled) if nothing outside the loop can wake a task either."""
         main = self._main_task
         if (main is None or main.done() or self._outside_work
-                or len(self._selector.get_map()) > 1):  # more than the self-pipe
+                or len(self._clock_selector.get_map()) > 1):  # more than the self-pipe
             return False
         self.deadlocks += 1
         if self.deadlocks > 1:
@@ -120,26 +119,48 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     def call_at(self, when, callback, *args, context=None):
         if when is None:
             raise TypeError("when cannot be None")
-        self._check_closed()
-        if self._debug:
-            self._check_thread()
-            self._check_callback(callback, "call_at")
+        if self.is_closed():
+            raise RuntimeError("Event loop is closed")
         if math.isfinite(when):
+            # Whole nanoseconds: 0.1 + 0.2 and 0.3 are the same instant.
             when = round(when * 1e9) / 1e9
-        timer = _Timer(when, callback, args, self, context)
-        timer._seq = self._timer_seq()
-        if timer._source_traceback:
-            del timer._source_traceback[-1]
-        heapq.heappush(self._scheduled, timer)
-        timer._scheduled = True
+        if context is None:
+            context = copy_context()  # the callback runs in the caller's context
+        timer = TimerHandle(when, callback, args, self, context)
+        timers = self._timers
+        heapq.heappush(timers, (when, self._timer_seq(), timer, callback, args, context))
+        if len(timers) > self._timers_limit:
+            self._compact_timers()
         return timer
 
-    def _advance(self) -> None:
-        # `_run_once` has dropped cancelled timers from the head of the heap.
-        if self._scheduled:
-            when = self._scheduled[0]._when
-            if when > self._vtime:
-                self._vtime = when
+    def _compact_timers(self) -> None:
+        # Amortised O(1) per timer: a long run that sets and cancels many timeouts
+        # keeps only the live ones.
+        timers = [entry for entry in self._timers if not entry[2].cancelled()]
+        heapq.heapify(timers)
+        self._timers = timers
+        self._timers_limit = max(64, 2 * len(timers))
+
+    def _advance(self) -> bool:
+        """Nothing is ready: jump to the earliest live timer; False if there is none."""
+        timers = self._timers
+        while timers and timers[0][2].cancelled():
+            heapq.heappop(timers)
+        if not timers:
+            return False
+        when = timers[0][0]
+        if when > self._vtime:
+            self._vtime = when
+        return True
+
+    def _fire_due_timers(self) -> None:
+        """Queue the callbacks of the timers due now, in (deadline, sequence) order."""
+        timers = self._timers
+        now = self._vtime
+        while timers and timers[0][0] <= now:
+            _, _, timer, callback, args, context = heapq.heappop(timers)
+            if not timer.cancelled():
+                self.call_soon(_run_timer, timer, callback, args, context=context)
 
     def run_in_executor(self, executor, func, *args):
         future = super().run_in_executor(executor, func, *args)
@@ -149,6 +170,18 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
 
     def _outside_work_done(self, _future) -> None:
         self._outside_work -= 1
+
+    async def shutdown_default_executor(self, *args, **kwargs):
+        # The executor's threads are joined in a thread of its own, which is outside
+        # work too: without this the clock would jump to any pending timer while the
+        # loop waits for it, e.g. to the 300 s deadline `asyncio.Runner` sets on the
+        # shutdown (which 3.13 waits for with `asyncio.timeout`, on this clock), and
+        # asyncio would warn that "the executor did not finish joining its threads".
+        self._outside_work += 1
+        try:
+            await super().shutdown_default_executor(*args, **kwargs)
+        finally:
+            self._outside_work -= 1
 
     def run_io(self, coro_factory):
         """Run `await coro_factory()` on the I/O thread; block until it is done."""

@@ -35,11 +35,11 @@ from __future__ import annotations
 
 from asyncio import CancelledError, Task
 from asyncio import wait as _asyncio_wait
-from asyncio.events import _get_running_loop
 from functools import partial
 from types import CoroutineType
 
 from . import run as runs
+from .asyncio_compat import get_running_loop_or_none as _get_running_loop
 from .errors import LumenError, translate
 from .run import current
 from .values import Completed, Err, ErrorState, LumenSet, Ok, Pending, Record, Variant

@@ -30,9 +30,8 @@ from __future__ import annotations
 import math
 from asyncio import CancelledError
 from asyncio import sleep as _asyncio_sleep
-from asyncio.events import _get_running_loop
-
 from . import run as runs
+from .asyncio_compat import get_running_loop_or_none as _get_running_loop
 from .errors import LumenError, translate
 from .scope import Scope
 

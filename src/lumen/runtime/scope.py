@@ -22,8 +22,9 @@ Two properties the forms rely on:
 2. Branches start eagerly (as `asyncio.eager_task_factory` does in Python 3.12): a
    branch's first step runs at once, inside `start`, with the new task as the current
    task. A branch that never suspends finishes before `start` returns and costs no
-   loop iteration. Eager stepping needs the standard loop's ready queue; on any other
-   loop branches start on the next iteration instead, with the same semantics. Eager
+   loop iteration. Eager stepping needs the standard loop's ready queue and a few
+   private asyncio names (asyncio_compat.py); on any other loop, or without them,
+   branches start on the next iteration instead, with the same semantics. Eager
    steps nest (a branch's first step can start a nested form's branches) and each level
    costs Python stack, so past `EAGER_DEPTH` nested levels branches start lazily too:
    recursion through forms is as unbounded as with plain tasks.
@@ -43,10 +44,11 @@ Invariants (state that `join`'s correctness depends on):
 from __future__ import annotations
 
 from asyncio import CancelledError, Task
-from asyncio.tasks import _current_tasks, _enter_task, _leave_task
 from collections import deque
 from contextvars import copy_context
 from functools import partial
+
+from .asyncio_compat import ready_queue, step_first
 
 BRANCH_TASK_NAME = "lumen-branch"  # a constant name: no "Task-N" string per branch
 EAGER_DEPTH = 16  # eager first steps nested deeper than this start lazily instead
@@ -71,21 +73,11 @@ def _step_now(loop, ready: deque, task: Task) -> bool:
     depth = loop.__dict__.get("_lumen_eager_depth", 0)  # eager steps running, nested
     if depth >= EAGER_DEPTH:
         return False
-    handle = ready.pop()  # Task() has just appended its first step to the ready queue
-    if getattr(handle._callback, "__self__", None) is not task:
-        ready.append(handle)  # someone else's callback (another thread?): start lazily
-        return False
-    current = _current_tasks.get(loop)
-    if current is not None:
-        _leave_task(loop, current)
     loop._lumen_eager_depth = depth + 1
     try:
-        handle._context.run(handle._callback)
+        return step_first(loop, ready, task)
     finally:
         loop._lumen_eager_depth = depth
-        if current is not None:
-            _enter_task(loop, current)
-    return True
 
 
 class Scope:
@@ -99,8 +91,7 @@ class Scope:
         self.stopped = False
         self.cancelled: list[int] = []  # indices of the branches `stop` cancelled
         self._waiter = None  # the future `join` sleeps on while branches run
-        ready = getattr(loop, "_ready", None)
-        self._ready = ready if type(ready) is deque and hasattr(loop, "__dict__") else None
+        self._ready = ready_queue(loop)  # None: branches start lazily on this loop
         self._context = None  # the form's context (see start), copied for each branch
 
     # ------------------------------------------------------------------ policy hooks
