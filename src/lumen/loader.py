@@ -28,11 +28,12 @@ class Unit:
     code: object = None
 
 
-@dataclass(eq=False)
 class ModuleGraph:
     """A program's modules; `order` has dependencies first and the program's file last."""
-    root: Unit
-    order: list[Unit]
+
+    def __init__(self, root: Unit, order: list[Unit]):
+        self.root = root
+        self.order = order
 
     @property
     def diagnostics(self) -> list[Diagnostic]:

@@ -10,8 +10,6 @@ imports the configuration or the tools layer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .syntax import ast as A
 
 
@@ -23,10 +21,13 @@ def declared_tools(module: A.Module) -> list[str]:
     return tools
 
 
-@dataclass
 class ToolFacts:
-    effects: dict = field(default_factory=dict)   # tool → the effect its provider declares
-    kinds: dict = field(default_factory=dict)     # tool → its kind (grant_schema.TOOL_KINDS)
+    # A plain class: a dataclass costs start-up time on every uncached build.
+    __slots__ = ("effects", "kinds")
+
+    def __init__(self):
+        self.effects: dict = {}   # tool → the effect its provider declares
+        self.kinds: dict = {}     # tool → its kind (grant_schema.TOOL_KINDS)
 
 
 def tool_facts(module: A.Module, path: str, registry) -> ToolFacts:

@@ -10,7 +10,6 @@ known is not checked for applicability.
 
 from __future__ import annotations
 
-from ..grant_schema import KEYS, kinds_of
 from ..source import Span
 from ..syntax import ast as A
 from . import types as T
@@ -43,6 +42,10 @@ def check_grants(checker) -> None:
 
 
 def check_entry(checker, entry: A.GrantEntry, value_type: T.Ty, tool) -> None:
+    # Imported here, so that a program without grants (most) does not pay for the schema
+    # at start-up.
+    from ..grant_schema import KEYS, kinds_of
+
     key = KEYS.get(entry.key)
     at_key = Span(entry.span.line, entry.span.col, entry.span.line,
                   entry.span.col + len(entry.key))
