@@ -155,3 +155,17 @@ def test_trivial_branches_finish_inside_start_with_the_private_names():
         return finished_in_start
     assert asyncio.run(main()) is True
     assert seen == [(0, 7)]
+
+
+def test_the_check_at_import_refuses_names_that_are_missing_or_behave_differently(
+        monkeypatch):
+    import asyncio.tasks
+
+    assert asyncio_compat._probe_eager_names() is not None  # as on 3.11-3.13
+    # As on Python 3.14: `_current_tasks` still exists, but the C `_enter_task` no
+    # longer records the current task there.
+    monkeypatch.setattr(asyncio.tasks, "_current_tasks", {})
+    assert asyncio_compat._probe_eager_names() is None
+    monkeypatch.undo()
+    monkeypatch.delattr(asyncio.tasks, "_leave_task")
+    assert asyncio_compat._probe_eager_names() is None
