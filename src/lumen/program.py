@@ -33,6 +33,8 @@ class Program:
         self.units = units
         self.unit = units[-1]
         self.path = self.unit.path
+        # Path -> text of every module: a runtime error's report shows excerpts from it.
+        self.sources = {str(unit.path): unit.text for unit in units}
         self.deterministic = deterministic
         self._uses_tools = uses_tools
         self.warnings = list(warnings or [])
@@ -47,10 +49,8 @@ class Program:
     def _globals(self, unit) -> dict:
         if unit.globals is not None:
             return unit.globals
-        from .runtime import errors
         from .runtime.namespace import module_globals, runtime_names
 
-        errors.register_source(unit.path, unit.text.split("\n"))
         namespace = module_globals(runtime_names(unit.code), f"lumen:{unit.path}")
         for other, mapping in unit.imports:
             exporter = self._globals(other)

@@ -40,7 +40,8 @@ from functools import partial
 from types import CoroutineType
 
 from . import events
-from .errors import LumenError, translate
+from .errors import LumenError
+from .translation import translate
 from .values import Completed, Err, ErrorState, LumenSet, Ok, Pending, Record, Variant
 
 FUTURE_TASK_NAME = "lumen-future"

@@ -31,9 +31,10 @@ from asyncio.events import _get_running_loop
 from types import CoroutineType
 
 from . import events
-from .errors import LumenError, translate
+from .errors import LumenError
 from .futures import Future
 from .scope import Scope
+from .translation import translate
 
 
 def _loop():
