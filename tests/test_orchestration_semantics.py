@@ -460,7 +460,8 @@ def test_uncaught_branch_failure_has_a_traceback_through_the_branch_line(tmp_pat
           end
         end
     """)
-    from lumen.runtime.errors import lumen_frames, translate
+    from lumen.runtime.frames import lumen_frames
+    from lumen.runtime.translation import translate
     with pytest.raises(Exception) as info:
         run(path)
     error = translate(info.value)

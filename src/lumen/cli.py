@@ -196,7 +196,7 @@ def command_run(options) -> int:
         value = result.program.execute(options.cell, args, trace=options.trace,
                                        record=options.record, replay=options.replay)
     except Exception as exc:
-        return _runtime_error(exc, options)
+        return _runtime_error(exc, options, result.program.sources)
     if value is not None:
         from .runtime.display import to_string
         sys.stdout.write(to_string(value) + "\n")
@@ -204,12 +204,13 @@ def command_run(options) -> int:
     return EXIT_OK
 
 
-def _runtime_error(exc: BaseException, options) -> int:
-    from .runtime.errors import render_runtime_error, translate
+def _runtime_error(exc: BaseException, options, sources: dict[str, str]) -> int:
+    from .runtime.report import render_runtime_error
+    from .runtime.translation import translate
 
     error = translate(exc)
     sys.stdout.flush()
-    sys.stderr.write(render_runtime_error(error, sys.stderr) + "\n")
+    sys.stderr.write(render_runtime_error(error, sys.stderr, sources=sources) + "\n")
     if options.debug:
         import traceback
         traceback.print_exception(exc, file=sys.stderr)

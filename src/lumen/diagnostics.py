@@ -3,7 +3,7 @@
 Every phase (lexer, parser, checker) appends `Diagnostic` values to a list instead of
 raising; the driver decides what to do with them and `render` turns each into the text a
 user sees: `file:line:col`, a source excerpt with a caret under the span, and a hint.
-Runtime errors are rendered by `lumen.runtime.errors`, with the same excerpt helper.
+Runtime errors are rendered by `lumen.runtime.report`, with the same excerpt helper.
 """
 
 from __future__ import annotations

@@ -48,6 +48,8 @@ class Program:
         self.units = units
         self.unit = units[-1]
         self.path = self.unit.path
+        # Path -> text of every module: a runtime error's report shows excerpts from it.
+        self.sources = {str(unit.path): unit.text for unit in units}
         self.deterministic = deterministic
         self._uses_tools = uses_tools
         self.warnings = list(warnings or [])
@@ -72,10 +74,8 @@ class Program:
             return unit.globals
 
     def _load(self, unit) -> None:
-        from .runtime import errors
         from .runtime.namespace import module_globals, runtime_names
 
-        errors.register_source(unit.path, unit.text.split("\n"))
         namespace = module_globals(runtime_names(unit.code), f"lumen:{unit.key}")
         for other, mapping in unit.imports:
             exporter = self._globals(other)

@@ -1,7 +1,7 @@
 """Record classes shaped like the ones the compiler generates (field checks, a `where`
 constraint, `_lumen_json_schema`), for structured-output tests."""
 
-from lumen.runtime.errors import constraint_error
+from lumen.runtime.support import constraint_error
 from lumen.runtime.support import missing_field
 from lumen.runtime.values import T_FLOAT, T_STRING, Record, check_field
 

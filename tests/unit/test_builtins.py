@@ -720,7 +720,7 @@ def test_builtins_display_with_their_lumen_names():
 
 
 def test_builtin_arity_errors_use_lumen_names():
-    from lumen.runtime.errors import translate
+    from lumen.runtime.translation import translate
     with pytest.raises(TypeError) as info:
         BUILTINS["upper"]("a", "b")
     assert translate(info.value).message == "`upper` takes 1 argument but 2 were given"

@@ -15,7 +15,7 @@ import pytest
 
 from lumen import cli
 from lumen.driver import build
-from lumen.runtime.errors import translate
+from lumen.runtime.translation import translate
 
 
 def program(tmp_path: Path, text: str, name: str = "prog.lm"):
@@ -69,7 +69,7 @@ def test_error_column_points_into_the_line(tmp_path):
     prog = program(tmp_path, "cell main()\n  let z = 0\n  print(1 + 10 / z)\nend\n")
     error = run_error(prog)
     frame = error.frames[-1]
-    assert (frame.line, frame.col) == (3, 13)
+    assert (frame.line, frame.byte_col) == (3, 13)
 
 
 def test_error_in_a_lambda_reports_the_lambda_line(tmp_path):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from lumen.runtime.display import display, print_values, quote, short_display, to_string
+from lumen.runtime.display import (
+    display, print_values, quote, short_display, show_nested, to_string)
 from lumen.runtime.values import (
     Completed, ErrorState, Failure, LumenSet, Pending, Record, err, make_enum,
     make_unit_variant, make_variant_class, ok)
@@ -129,6 +130,24 @@ def test_objects_with_lumen_display():
     assert display([Future()]) == "[<future completed>]"
 
 
+def test_objects_with_lumen_show_show_their_contents_through_display():
+    class Box:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def _lumen_show(self, seen):
+            return "Box(" + show_nested(self.inner, seen) + ")"
+
+    assert display(Box([1, "a"])) == 'Box([1, "a"])'
+    assert display([Box(2.5), Box(None)]) == "[Box(2.5), Box(null)]"
+    items = [1]
+    items.append(Box(items))
+    assert display(items) == "[1, Box([...])]"  # a cycle through it is still caught
+    points = [Point(1, 2)]
+    points.append(Point(0, points))
+    assert display(points) == "[Point(x: 1, y: 2), Point(x: 0, y: [...])]"
+
+
 def test_subclasses_of_builtin_types_display_like_them():
     class MyInt(int):
         pass
@@ -193,3 +212,5 @@ def test_short_display_truncates():
     text = short_display("x" * 200)
     assert len(text) == 60 and text.endswith("...")
     assert short_display(list(range(10 ** 5))).startswith("[0, 1, 2")
+    assert short_display(LumenSet(range(10 ** 5))) == (
+        "set([" + ", ".join(map(str, range(60)))[:52] + "...")

@@ -1,7 +1,8 @@
 """Runtime errors: translation of Python exceptions, Lumen frames, rendering, helpers.
 
 Python snippets are compiled with a `.lm` filename so that their frames look exactly
-like frames of compiled Lumen code.
+like frames of compiled Lumen code. A report gets the snippet's text through `sources`,
+as `lumen run` gives it the program's.
 """
 
 import asyncio
@@ -13,9 +14,13 @@ import warnings
 
 import pytest
 
-from lumen.runtime.errors import (
-    Frame, LumenError, assertion, constraint_error, failure_of, halt, is_lumen_file,
-    lumen_frames, no_body, no_match, register_source, render_runtime_error, translate)
+from lumen.driver import build
+from lumen.runtime.errors import LumenError
+from lumen.runtime.frames import Frame, is_lumen_file, lumen_frames
+from lumen.runtime.report import render_runtime_error
+from lumen.runtime.support import (
+    assertion, constraint_error, failure_of, halt, no_body, no_match)
+from lumen.runtime.translation import translate
 from lumen.runtime.values import Failure, Record
 
 
@@ -31,7 +36,6 @@ class Point(Record):
 
 def run_lumen(source: str, path: str = "prog.lm", entry: str = "main") -> LumenError:
     """Compile `source` as if it were Lumen file `path`, call `entry`, translate the error."""
-    register_source(path, source.split("\n"))
     namespace = {"halt": halt, "Point": Point, "assertion": assertion}
     with warnings.catch_warnings():  # `3()` makes CPython warn at compile time
         warnings.simplefilter("ignore", SyntaxWarning)
@@ -106,7 +110,6 @@ def test_python_frames_are_dropped():
         raise ZeroDivisionError
 
     source = "def main():\n    return helper()\n"
-    register_source("helper.lm", source.split("\n"))
     namespace = {"helper": python_helper}
     exec(compile(source, "helper.lm", "exec"), namespace)
     with pytest.raises(ZeroDivisionError) as info:
@@ -144,12 +147,21 @@ def test_generated_helper_names_read_as_lumen_names():
     assert [f.cell for f in error.frames] == ["main", "main.<lambda>", "main.<branch>"]
 
 
-def test_columns_count_characters_not_bytes():
+def test_frames_keep_byte_columns_and_count_characters_given_the_line():
     source = 'def main():\n    s = "ééé"; return len(s) // 0\n'
     error = run_lumen(source, "unicode.lm")
     line = source.split("\n")[1]
-    assert error.frames[-1].col == line.index("len(s) // 0") + 1
-    assert error.frames[-1].end_col == len(line) + 1
+    frame = error.frames[-1]
+    start, end = line.index("len(s) // 0"), len(line)
+    assert (frame.byte_col, frame.byte_end_col) == (
+        len(line[:start].encode()) + 1, len(line.encode()) + 1)
+    assert frame.char_columns(line) == (start + 1, end + 1)
+    assert frame.char_columns(None) == (frame.byte_col, frame.byte_end_col)
+    assert frame.char_columns(line) == pickle.loads(pickle.dumps(error)).frames[-1] \
+        .char_columns(line)
+    text = render_runtime_error(error, io.StringIO(), sources={"unicode.lm": source})
+    assert f"  --> unicode.lm:2:{start + 1}\n" in text
+    assert f"   |{' ' * (start + 1)}{'^' * (end - start)}\n" in text
 
 
 def test_markdown_files_are_lumen_files():
@@ -255,7 +267,6 @@ def test_unexpected_exceptions_are_internal_errors():
 
 def test_translate_keeps_traceback_and_cause():
     source = "def main():\n    return 1 // 0\n"
-    register_source("cause.lm", source.split("\n"))
     namespace = {}
     exec(compile(source, "cause.lm", "exec"), namespace)
     try:
@@ -333,7 +344,8 @@ def test_failure_of():
 
 def test_render_runtime_error():
     error = run_lumen(DIVIDE, "examples/div.lm")
-    assert render_runtime_error(error, io.StringIO()) == (
+    sources = {"examples/div.lm": DIVIDE}
+    assert render_runtime_error(error, io.StringIO(), sources=sources) == (
         "error[RuntimeError]: division by zero\n"
         "  --> examples/div.lm:2:12\n"
         "   |\n"
@@ -397,16 +409,16 @@ def test_record_construction_frames_are_named_after_the_record():
         "def main():\n"
         "    return Pos(0)\n"
     )
-    register_source("pos.lm", source.split("\n"))
     namespace = {"constraint_error": constraint_error}
     exec(compile(source, "pos.lm", "exec"), namespace)
     with pytest.raises(LumenError) as info:
         namespace["main"]()
     assert [f.cell for f in info.value.frames] == ["main", "Pos"]
-    assert "__init__" not in render_runtime_error(info.value, io.StringIO())
+    assert "__init__" not in render_runtime_error(info.value, io.StringIO(),
+                                                  sources={"pos.lm": source})
 
 
-def test_render_reads_unregistered_files_from_disk(tmp_path):
+def test_render_reads_files_missing_from_sources_from_disk(tmp_path):
     path = tmp_path / "disk.lm"
     source = "def main():\n    return [][3]\n"
     path.write_text(source)
@@ -423,14 +435,32 @@ def test_render_reads_unregistered_files_from_disk(tmp_path):
 
 def test_render_without_column_underlines_the_statement():
     error = LumenError("Halt", "stop", line=2, file="nocol.lm")
-    register_source("nocol.lm", ["x", "    halt 'stop'", ""])
-    assert render_runtime_error(error, io.StringIO()) == (
+    sources = {"nocol.lm": "x\n    halt 'stop'\n"}
+    assert render_runtime_error(error, io.StringIO(), sources=sources) == (
         "error[Halt]: stop\n"
         "  --> nocol.lm:2\n"
         "   |\n"
         " 2 |     halt 'stop'\n"
         "   |     ^^^^^^^^^^^\n"
         "  hint: the program stopped itself with `halt`; `try` turns it into an `err`")
+
+
+def test_a_program_carries_the_sources_of_its_reports(tmp_path):
+    (tmp_path / "lib").mkdir()
+    util, main = tmp_path / "lib" / "util.lm", tmp_path / "main.lm"
+    util.write_text("cell half(n: Int) -> Int\n  let whole = 10\n  whole / n\nend\n")
+    main.write_text("import lib.util: half\ncell main()\n  print(half(0))\nend\n")
+    program = build(main).program
+    assert set(program.sources) == {str(util), str(main)}
+    for path in (util, main):  # the report shows what ran, not what is on disk now
+        path.write_text("changed since the build\n")
+    with pytest.raises(Exception) as info:
+        program.run()
+    text = render_runtime_error(translate(info.value), io.StringIO(),
+                                sources=program.sources)
+    assert f"  --> {util}:3:3\n" in text
+    assert " 3 |   whole / n\n" in text
+    assert f"  {main}:3 in main\n  {util}:3 in half\n" in text
 
 
 def test_render_colour_only_for_terminals(monkeypatch):

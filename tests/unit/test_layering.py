@@ -65,3 +65,80 @@ def test_loading_only_parses():
 def test_the_check_does_see_imports():
     assert {"check", "syntax"} <= lumen_imports(PACKAGE / "compile" / "codegen.py")
     assert "runtime" in lumen_imports(PACKAGE / "tools" / "session.py")
+
+
+# ------------------------------------------------------------- inside the runtime
+
+RUNTIME = PACKAGE / "runtime"
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """The runtime modules (`values`, `display`, ...) a runtime module imports, at its
+    top level or inside a function: an import deferred into a function is still an
+    edge of the graph, it only hides a cycle from Python."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ["lumen", "runtime"][:3 - node.level]
+                parts = base + (node.module.split(".") if node.module else [])
+            else:
+                parts = (node.module or "").split(".")
+            if parts[:2] != ["lumen", "runtime"]:
+                continue
+            # `from . import events` names modules; `from .values import Ok` one module.
+            found.update([parts[2]] if len(parts) > 2 else [a.name for a in node.names])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[:2] == ["lumen", "runtime"] and len(parts) > 2:
+                    found.add(parts[2])
+    return {name for name in found if (RUNTIME / f"{name}.py").exists()} - {path.stem}
+
+
+def runtime_graph() -> dict[str, set[str]]:
+    return {path.stem: runtime_imports(path) for path in sorted(RUNTIME.glob("*.py"))}
+
+
+def first_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of `graph` as a path that ends where it starts, or None."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        if node in path:
+            return path[path.index(node):] + [node]
+        if node in done:
+            return None
+        for target in sorted(graph.get(node, ())):
+            cycle = visit(target, path + [node])
+            if cycle:
+                return cycle
+        done.add(node)
+        return None
+
+    for start in sorted(graph):
+        cycle = visit(start, [])
+        if cycle:
+            return cycle
+    return None
+
+
+def test_runtime_modules_import_each_other_without_a_cycle():
+    cycle = first_cycle(runtime_graph())
+    assert cycle is None, "runtime import cycle: " + " -> ".join(cycle)
+
+
+def test_values_display_errors_point_one_way():
+    # values may use display and errors; display shows values through their
+    # `_lumen_show` protocol and errors only raise, so neither needs values.
+    graph = runtime_graph()
+    assert "values" not in graph["display"]
+    assert not graph["errors"] & {"values", "display"}
+    assert {"display", "errors"} <= graph["values"]
+
+
+def test_the_cycle_check_sees_imports_inside_functions():
+    assert first_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert first_cycle({"a": {"b"}, "b": set(), "c": {"b"}}) is None
+    assert {"builtins", "run"} <= runtime_imports(RUNTIME / "namespace.py")  # lazy ones
+    assert "run" in runtime_imports(RUNTIME / "support.py")              # `from . import`

@@ -25,7 +25,8 @@ from . import builtins_math as num
 from . import builtins_strings as txt
 from .builtins_support import is_awaitable
 from .display import print_values, to_string
-from .errors import LumenError, assertion
+from .errors import LumenError
+from .support import assertion
 from .values import LumenSet, err, ok, type_name
 
 _COROUTINE = types.CoroutineType

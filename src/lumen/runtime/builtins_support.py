@@ -9,7 +9,8 @@ from __future__ import annotations
 import types
 
 from .display import short_display
-from .errors import LumenError, lumen_type_error_message
+from .errors import LumenError
+from .translation import lumen_type_error_message
 from .values import LumenSet, type_name
 
 _COROUTINE = types.CoroutineType

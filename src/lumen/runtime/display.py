@@ -6,14 +6,29 @@ literal: strings quoted and escaped, `true`, `null`, `Point(x: 1, y: 2)`, `ok(4)
 (what `print(a, b)` writes) and `short_display` (a display cut to a length fit for
 error messages). LANGUAGE.md section 3 "Display" is the contract.
 
-Dispatch is a dict keyed by `type(v)` with fast paths for `str` and `int`; containers
-are shown with a loop rather than a comprehension so that each level of nesting costs
-one Python frame, and lists/maps/sets that contain themselves show `[...]`.
+Dispatch is a dict keyed by `type(v)` for Python's own types, with fast paths for `str`
+and `int`; containers are shown with a loop rather than a comprehension so that each
+level of nesting costs one Python frame, and lists/maps/sets that contain themselves
+show `[...]`.
+
+Lumen's own value classes (records, enum variants, `ok`/`err`, sets: `values`) show
+themselves through a protocol, so this module needs none of them:
+
+* `_lumen_show(self, seen) -> str` for a value that contains other values; it shows
+  each of them with `show_nested(v, seen)`, passing `seen` on (it is how a list that
+  contains itself, even through a record, shows `[...]` instead of recursing forever);
+* `_lumen_display(self) -> str` for a value shown without its contents
+  (`<future pending>`, `<tool ...>`);
+* `_lumen_head(self, count)`: the first `count` elements of a big collection, which is
+  all `short_display` shows of it.
+
+`register_shown_type` puts a fixed runtime class (`Ok`, `Err`, `LumenSet`) into the
+dispatch table, so that a list of results costs what a list of lists costs; generated
+classes (records, variants) are found through `_lumen_show` instead, so the table does
+not grow with the programs that run.
 """
 
 from __future__ import annotations
-
-from .values import Err, LumenSet, Ok, Record, Variant
 
 # ---------------------------------------------------------------------------- strings
 
@@ -72,6 +87,9 @@ def display(value) -> str:
     show = _SHOW.get(cls)
     if show is not None:
         return show(value, set())
+    lumen_show = getattr(cls, "_lumen_show", None)
+    if lumen_show is not None:
+        return lumen_show(value, set())
     return _show_other(value, set())
 
 
@@ -97,18 +115,27 @@ def print_values(*values) -> str:
 
 def short_display(value, limit: int = 60) -> str:
     """`display(value)`, cut to `limit` characters, for error messages."""
-    if type(value) in (list, tuple, LumenSet) and len(value) > limit:
-        value = type(value)(list(value)[:limit])  # avoid showing a huge list in full
-    elif type(value) is dict and len(value) > limit:
+    cls = type(value)
+    if (cls is list or cls is tuple) and len(value) > limit:
+        value = cls(list(value)[:limit])  # avoid showing a huge list in full
+    elif cls is dict and len(value) > limit:
         value = dict(list(value.items())[:limit])
+    elif hasattr(cls, "_lumen_head") and len(value) > limit:
+        value = value._lumen_head(limit)
     text = display(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _show(value, seen: set) -> str:
-    show = _SHOW.get(type(value))
+def show_nested(value, seen: set) -> str:
+    """The display of `value` inside another one being shown (`seen`: the containers on
+    the way down, see `_lumen_show`)."""
+    cls = type(value)
+    show = _SHOW.get(cls)
     if show is not None:
         return show(value, seen)
+    lumen_show = getattr(cls, "_lumen_show", None)
+    if lumen_show is not None:
+        return lumen_show(value, seen)
     return _show_other(value, seen)
 
 
@@ -130,17 +157,22 @@ def _show_list(items: list, seen: set) -> str:
                 append(quote(item))
             else:
                 show = _SHOW.get(cls)
-                append(show(item, seen) if show is not None else _show_other(item, seen))
+                if show is not None:
+                    append(show(item, seen))
+                elif (lumen_show := getattr(cls, "_lumen_show", None)) is not None:
+                    append(lumen_show(item, seen))
+                else:
+                    append(_show_other(item, seen))
     except ValueError:
-        parts = [_show(item, seen) for item in items]
+        parts = [show_nested(item, seen) for item in items]
     seen.discard(key)
     return "[" + ", ".join(parts) + "]"
 
 
 def _show_tuple(items: tuple, seen: set) -> str:
     if len(items) == 1:
-        return "(" + _show(items[0], seen) + ",)"
-    return "(" + ", ".join([_show(item, seen) for item in items]) + ")"
+        return "(" + show_nested(items[0], seen) + ",)"
+    return "(" + ", ".join([show_nested(item, seen) for item in items]) + ")"
 
 
 def _show_map(mapping: dict, seen: set) -> str:
@@ -150,34 +182,13 @@ def _show_map(mapping: dict, seen: set) -> str:
     if key in seen:
         return "{...}"
     seen.add(key)
-    parts = [_show(k, seen) + ": " + _show(v, seen) for k, v in mapping.items()]
+    parts = [show_nested(k, seen) + ": " + show_nested(v, seen) for k, v in mapping.items()]
     seen.discard(key)
     return "{" + ", ".join(parts) + "}"
 
 
-def _show_set(items: LumenSet, seen: set) -> str:
-    return "set([" + ", ".join([_show(item, seen) for item in items]) + "])"
-
-
 def _show_bytes(data: bytes, seen: set) -> str:
     return "bytes([" + ", ".join(map(str, data)) + "])"
-
-
-def _show_record(record: Record, seen: set) -> str:
-    cls = type(record)
-    fields = [f"{name}: {_show(value, seen)}"
-              for name, value in zip(cls._lumen_fields, record._lumen_values())]
-    return f"{cls._lumen_name}(" + ", ".join(fields) + ")"
-
-
-def _show_variant(variant: Variant, seen: set) -> str:
-    cls = type(variant)
-    if not cls._lumen_fields:
-        return cls._lumen_name
-    parts = []
-    for label, value in zip(cls._lumen_field_names, variant._lumen_values()):
-        parts.append(_show(value, seen) if label is None else f"{label}: {_show(value, seen)}")
-    return f"{cls._lumen_name}(" + ", ".join(parts) + ")"
 
 
 def _show_function(function, seen: set) -> str:
@@ -200,16 +211,17 @@ def _show_other(value, seen: set) -> str:
     custom = getattr(type(value), "_lumen_display", None)
     if custom is not None and not isinstance(value, type):
         return value._lumen_display()
-    if isinstance(value, Record):
-        return _show_record(value, seen)
-    if isinstance(value, Variant):
-        return _show_variant(value, seen)
     for base, show in _SUBCLASS_SHOWS:
         if isinstance(value, base):
             return show(value, seen)
     if callable(value):
         return _show_function(value, seen)
     return repr(value)  # a foreign Python object (e.g. returned by a Python tool)
+
+
+def register_shown_type(cls: type) -> None:
+    """Show values of exactly `cls` through the dispatch table, with `cls._lumen_show`."""
+    _SHOW[cls] = cls._lumen_show
 
 
 _SHOW = {
@@ -221,9 +233,6 @@ _SHOW = {
     list: _show_list,
     dict: _show_map,
     tuple: _show_tuple,
-    LumenSet: _show_set,
     bytes: _show_bytes,
     bytearray: _show_bytes,
-    Ok: lambda v, seen: "ok(" + _show(v.value, seen) + ")",
-    Err: lambda v, seen: "err(" + _show(v.error, seen) + ")",
 }

@@ -40,8 +40,9 @@ from types import CoroutineType
 
 from . import run as runs
 from .asyncio_compat import get_running_loop_or_none as _get_running_loop
-from .errors import LumenError, translate
+from .errors import LumenError
 from .run import current
+from .translation import translate
 from .values import Completed, Err, ErrorState, LumenSet, Ok, Pending, Record, Variant
 
 FUTURE_TASK_NAME = "lumen-future"
@@ -139,7 +140,7 @@ def spawn(thunk, owner: "Owner | None", *, line: int = 0, run=None) -> Future:
     per future: about 600 bytes of each pending one."""
     if run is None:
         run = current()
-        executor = run._executor
+        executor = run.executor
         if executor is not None and not executor.local:
             return executor.spawn(run, thunk, owner, line)
     if type(thunk) is CoroutineType:

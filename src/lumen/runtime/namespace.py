@@ -30,7 +30,7 @@ _PROVIDERS: dict[str, object] = {
     "_L_list": list, "_L_dict": dict, "_L_tuple": tuple, "_L_len": len, "_L_range": range,
     "_L_isinstance": isinstance, "_L_callable": callable, "_L_abs": abs,
     "_L_sqrt": ("math", "sqrt"), "_L_BaseException": BaseException,
-    "_L_BranchErrors": (_ORCH, "BRANCH_ERRORS"),   # errors.translate words its "math domain error"
+    "_L_BranchErrors": (_ORCH, "BRANCH_ERRORS"),   # translation words its "math domain error"
     "_L_coroutine": types.CoroutineType, "_L_Exception": Exception,
     "_L_partial": functools.partial, "_L_staticmethod": staticmethod,
     "_L_HttpResponse": (_VALUES, "HttpResponse"),
@@ -55,8 +55,8 @@ _PROVIDERS: dict[str, object] = {
     "_L_future_of": (_VALUES, "future_of"), "_L_channel_of": (_VALUES, "channel_of"),
     "_L_check_arg": (_VALUES, "check_arg"), "_L_check_return": (_VALUES, "check_return"),
     "_L_check_field": (_VALUES, "check_field"),
-    "_L_constraint_error": (_ERRORS, "constraint_error"), "_L_halt": (_ERRORS, "halt"),
-    "_L_no_body": (_ERRORS, "no_body"), "_L_LumenError": (_ERRORS, "LumenError"),
+    "_L_constraint_error": (_SUPPORT, "constraint_error"), "_L_halt": (_SUPPORT, "halt"),
+    "_L_no_body": (_SUPPORT, "no_body"), "_L_LumenError": (_ERRORS, "LumenError"),
     "_L_to_string": ("lumen.runtime.display", "to_string"),
     "_L_no_match": (_SUPPORT, "no_match"), "_L_missing_field": (_SUPPORT, "missing_field"),
     "_L_unknown_name": (_SUPPORT, "unknown_name"), "_L_emit": (_SUPPORT, "emit"),

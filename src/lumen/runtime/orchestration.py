@@ -32,8 +32,10 @@ from asyncio import CancelledError
 from asyncio import sleep as _asyncio_sleep
 from . import run as runs
 from .asyncio_compat import get_running_loop_or_none as _get_running_loop
-from .errors import LumenError, translate
+from .errors import LumenError
+from .executor import LOCAL
 from .scope import Scope
+from .translation import translate
 
 
 def _loop():
@@ -70,7 +72,7 @@ class Form(Scope):
 
     def __init__(self, loop, items, body, lines, line, limit=None, reporting=False):
         self.reporting = reporting
-        self.executor = runs.current().executor
+        self.executor = runs.current().executor or LOCAL
         size = len(items)
         super().__init__(loop, size)
         self.items = items

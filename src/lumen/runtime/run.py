@@ -8,13 +8,14 @@ and the runtime reach
 * `tools`      the tool-call executor, `async (handle, arguments, line, prompt)`;
 * `listeners`  a tuple of event listeners `listener(kind, fields)` (the trace, and any
                other observer side by side); empty when nobody listens;
-* `executor`   where orchestration work runs (see executor.py);
+* `executor`   where orchestration work runs (see executor.py); None means the local
+               executor, which forms resolve themselves, so this module imports none;
 * `deterministic` the clock mode the program asked for;
 * `root_owner` the owner that adopts futures outliving their cell (set by `clock.run`);
 * `program`    the compiled program (unpickling finds its types here first)
 
-only through it. Events (`run.emit(kind, fields)`; hot paths test `run.listeners` first, so building the
-fields costs nothing when nobody listens):
+only through it. Events (`run.emit(kind, fields)`; hot paths test `run.listeners` first,
+so building the fields costs nothing when nobody listens):
 
 * `form_start`  form, line, branches
 * `form_end`    form, line, branches, outcome ("ok" | "error" | "cancelled"),
@@ -39,28 +40,18 @@ from .errors import LumenError
 
 
 class Run:
-    __slots__ = ("tools", "listeners", "_executor", "deterministic", "root_owner",
+    __slots__ = ("tools", "listeners", "executor", "deterministic", "root_owner",
                  "program", "registry")
 
     def __init__(self, *, tools=None, listeners=(), executor=None,
                  deterministic: bool = False, program=None, registry=None):
         self.tools = tools
         self.listeners = tuple(listeners)
-        self._executor = executor
+        self.executor = executor   # None: the local executor (executor.LOCAL)
         self.deterministic = deterministic
         self.root_owner = None
         self.program = program
         self.registry = registry   # the tool registry snapshot the run's calls resolve in
-
-    @property
-    def executor(self):
-        """The run's executor; the local one unless the run was given another (imported
-        on first use: a program without forms never loads asyncio)."""
-        executor = self._executor
-        if executor is None:
-            from .executor import LOCAL
-            executor = self._executor = LOCAL
-        return executor
 
     def emit(self, kind: str, fields: dict) -> None:
         for listener in self.listeners:

@@ -104,15 +104,13 @@ def shippable(function) -> bool:
 
 
 def _immutable(value, depth: int = 0) -> bool:
-    from .values import Record, Variant
-
     if value is None or type(value) in (bool, int, float, str, bytes):
         return True
     if depth > 50:
         return False
     if type(value) is tuple:
         return all(_immutable(v, depth + 1) for v in value)
-    if isinstance(value, (Record, Variant)):
+    if hasattr(type(value), "_lumen_values"):   # a record or a variant (values.py)
         return all(_immutable(v, depth + 1) for v in value._lumen_values())
     if type(value) is types.FunctionType:
         return shippable(value)

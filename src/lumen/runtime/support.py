@@ -1,6 +1,7 @@
 """Small operations compiled code calls that are not builtins: Lumen's division, `++`,
 member access on values of unknown type, `?` and `try` support, `emit`, the agent base
-class, and the run-time errors the compiler reports through."""
+class, and the run-time errors the compiler reports through (`halt`, `assert`, a failed
+`where` constraint, a `match` without a matching arm, ...)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import sys
 
 from . import run as runs
 from .display import display, short_display, to_string
-from .errors import LumenError, failure_of, translate
-from .values import Err, Ok, type_name
+from .errors import LumenError
+from .translation import translate
+from .values import Err, Failure, Ok, type_name
 
 MISSING = type("Missing", (), {"__repr__": lambda self: "<missing>",
                                "__slots__": ()})()
@@ -78,6 +80,11 @@ def failure(exc: BaseException):
     return failure_of(translate(exc))
 
 
+def failure_of(error: LumenError) -> Failure:
+    """The `Failure` record `try` wraps in `err(...)`."""
+    return Failure(error.kind, error.message, error.line or 0)
+
+
 def emit(value) -> None:
     """`emit v`: print the value and send it to the run's event stream."""
     text = to_string(value)
@@ -85,6 +92,35 @@ def emit(value) -> None:
     run = runs.current()
     if run.listeners:
         run.emit("emit", {"value": value})
+
+
+def halt(message) -> None:  # never returns
+    """`halt "message"`: stop with kind Halt; the message is kept exactly as given."""
+    if type(message) is not str:
+        message = to_string(message)
+    raise LumenError("Halt", message)
+
+
+def assertion(cond, message=None) -> None:
+    """`assert(cond, message?)`: kind AssertionFailed when `cond` is false."""
+    if not cond:
+        if message is None:
+            message = "assertion failed"
+        elif type(message) is not str:
+            message = to_string(message)
+        raise LumenError("AssertionFailed", message)
+
+
+def constraint_error(record_name: str, field: str, constraint_text: str,
+                     value) -> None:  # never returns
+    """A record field's `where` constraint failed at construction (kind ConstraintViolation)."""
+    raise LumenError("ConstraintViolation",
+                     f"{record_name}.{field} violates `where {constraint_text}` "
+                     f"(got {short_display(value)})")
+
+
+def no_body(cell: str) -> None:  # never returns
+    raise LumenError("RuntimeError", f"cell `{cell}` has no body")
 
 
 def no_match(value, what: str = "match") -> None:

@@ -13,6 +13,10 @@ This module owns the Python classes behind Lumen's non-primitive values (primiti
 * `type_name`, and the type descriptors (`T_INT`, `list_of`, `named`, ...) with
   `check_arg` / `check_return` / `check_field` for the checks at cell boundaries.
 
+Each class shows itself through `display`'s protocol (`_lumen_show`), so that display
+needs nothing from this module; `Ok`, `Err` and `LumenSet` also register with display's
+dispatch table.
+
 Type descriptors are SHALLOW: `list_of(T_INT)` matches any list. Element types are the
 checker's business; checking them at runtime would make every call O(n).
 """
@@ -23,6 +27,7 @@ import operator
 import types
 
 from . import shipping
+from .display import display, register_shown_type, short_display, show_nested
 from .errors import LumenError
 
 # --------------------------------------------------------------------------- helpers
@@ -50,11 +55,6 @@ def _restore_slots(cls, values):
     return obj
 
 
-def _display(value) -> str:
-    from .display import display  # display imports this module: import lazily
-    return display(value)
-
-
 # --------------------------------------------------------------------------- records
 
 
@@ -77,7 +77,7 @@ class _Structured:
         return hash((type(self), self._lumen_get_values(self)))
 
     def __repr__(self):
-        return _display(self)
+        return display(self)
 
 
 class Record(_Structured):
@@ -99,6 +99,12 @@ class Record(_Structured):
     @classmethod
     def _lumen_from_json(cls, data: dict):
         return record_from_json(cls, data)
+
+    def _lumen_show(self, seen: set) -> str:
+        cls = type(self)
+        fields = [f"{name}: {show_nested(value, seen)}"
+                  for name, value in zip(cls._lumen_fields, self._lumen_values())]
+        return f"{cls._lumen_name}(" + ", ".join(fields) + ")"
 
     def __reduce__(self):
         cls = type(self)
@@ -247,6 +253,15 @@ class Variant(_Structured):
         if not fields:
             cls.__new__ = staticmethod(_unit_variant_new)
 
+    def _lumen_show(self, seen: set) -> str:
+        cls = type(self)
+        if not cls._lumen_fields:
+            return cls._lumen_name
+        parts = []
+        for label, value in zip(cls._lumen_field_names, self._lumen_values()):
+            shown = show_nested(value, seen)
+            parts.append(shown if label is None else f"{label}: {shown}")
+        return f"{cls._lumen_name}(" + ", ".join(parts) + ")"
 
     def __reduce__(self):
         cls = type(self)
@@ -357,7 +372,10 @@ class Ok(Result):
         return hash((Ok, self.value))
 
     def __repr__(self):
-        return _display(self)
+        return display(self)
+
+    def _lumen_show(self, seen: set) -> str:
+        return "ok(" + show_nested(self.value, seen) + ")"
 
     def __reduce__(self):
         return (Ok, (self.value,))
@@ -377,10 +395,18 @@ class Err(Result):
         return hash((Err, self.error))
 
     def __repr__(self):
-        return _display(self)
+        return display(self)
+
+    def _lumen_show(self, seen: set) -> str:
+        return "err(" + show_nested(self.error, seen) + ")"
 
     def __reduce__(self):
         return (Err, (self.error,))
+
+
+# Shown as often as lists and maps: give them the dispatch table's exact-type speed.
+register_shown_type(Ok)
+register_shown_type(Err)
 
 
 def ok(value) -> Ok:
@@ -433,7 +459,13 @@ class LumenSet:
     __hash__ = None
 
     def __repr__(self):
-        return _display(self)
+        return display(self)
+
+    def _lumen_show(self, seen: set) -> str:
+        return "set([" + ", ".join([show_nested(item, seen) for item in self._items]) + "])"
+
+    def _lumen_head(self, count: int) -> "LumenSet":
+        return LumenSet(list(self._items)[:count])
 
     def __reduce__(self):
         return (LumenSet, (list(self._items),))
@@ -446,7 +478,7 @@ class LumenSet:
             del self._items[item]
         except KeyError:
             raise LumenError("RuntimeError",
-                             f"set has no element {_display(item)}") from None
+                             f"set has no element {display(item)}") from None
 
     def discard(self, item) -> None:
         self._items.pop(item, None)
@@ -476,6 +508,9 @@ class LumenSet:
     __or__ = union
     __and__ = intersection
     __sub__ = difference
+
+
+register_shown_type(LumenSet)
 
 
 # -------------------------------------------------------------------------- type names
@@ -671,5 +706,4 @@ def check_field(value, descriptor: TypeDesc, record_name: str, field_name: str):
 
 
 def _shown(value) -> str:
-    from .display import short_display
     return f"{type_name(value)} ({short_display(value)})"
