@@ -12,8 +12,6 @@ A tool nothing serves is a ToolError that names it and shows the lumen.toml line
 
 from __future__ import annotations
 
-import importlib
-
 # `lumen run` reads the default registry's fingerprint on every start: importing this
 # module must stay cheap, so config and errors are imported where they are used.
 
@@ -110,6 +108,7 @@ unregister = DEFAULT.unregister
 
 def provider_class(kind: str):
     module, name = PROVIDER_CLASSES[kind]
+    import importlib
     return getattr(importlib.import_module(f"{__package__}.providers.{module}"), name)
 
 
